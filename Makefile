@@ -1,0 +1,69 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything is installed into .venv from the pinned requirements.
+
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --build-constraint build-constraints.txt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Development defaults for `make run` (any can be overridden in the environment).
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local}
+
+.PHONY: run test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
+
+run: $(VENV)/.installed messages
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	@echo "Serving http://$(HOST):$(PORT)/ (sent emails: http://$(HOST):$(PORT)/dev/mailbox/). Ctrl-C stops both processes."
+	@$(RUN_ENV) $(PY) manage.py rundev $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev messages browsers
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev messages browsers
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.created:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 13), f"Python 3.13 needed, found {sys.version}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check pip==26.3
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created requirements.txt build-constraints.txt
+	$(PIP_INSTALL) -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
+	touch $@
+
+# Chromium for the browser tests, from Debian's packages (Playwright drives
+# it; it never downloads a browser of its own).
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium from Debian's packages"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext >/dev/null; }
+	@DJANGO_DEBUG=true $(PY) manage.py compilemessages -v 0 --ignore '.venv'
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,199 @@
+"""The marketers' and operators' admin: topics and coupon pools, consent
+evidence, opt-outs with their reasons, and whether everything reached Campaign."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import coupons, outbox
+from .models import (
+    Change,
+    ConsentRecord,
+    Coupon,
+    LocalMessage,
+    LocalProfile,
+    LocalService,
+    LocalSubscription,
+    OptOut,
+    PendingSignup,
+    Subscriber,
+    Topic,
+    TopicTranslation,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Evidence and logs: visible, never edited or deleted by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class TopicTranslationInline(admin.TabularInline):
+    model = TopicTranslation
+    extra = 1
+
+
+class CouponImportForm(forms.Form):
+    csv_file = forms.FileField(
+        label=_("CSV file"), help_text=_("One code per line, in the first column; a header row is skipped.")
+    )
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["label", "service_name", "order", "active", "show_on_signup", "is_special_offer", "free_coupons"]
+    list_editable = ["order", "active", "show_on_signup"]
+    prepopulated_fields = {"slug": ["label"]}
+    inlines = [TopicTranslationInline]
+
+    @admin.display(description=_("free pool coupons"))
+    def free_coupons(self, topic: Topic) -> int | str:
+        if not topic.is_special_offer or topic.coupon_source != Topic.CouponSource.POOL:
+            return "–"
+        return topic.coupons.filter(holder_key__isnull=True).count()
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:topic_id>/import-coupons/",
+                self.admin_site.admin_view(self.import_coupons),
+                name="campaign_topic_import_coupons",
+            )
+        ]
+        return own + super().get_urls()
+
+    def import_coupons(self, request: HttpRequest, topic_id: int) -> HttpResponse:
+        topic = get_object_or_404(Topic, pk=topic_id)
+        if not self.has_change_permission(request, topic):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = CouponImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                added, skipped = coupons.import_pool(topic, form.cleaned_data["csv_file"].read())
+            except UnicodeDecodeError:
+                form.add_error("csv_file", _("The file is not UTF-8 text."))
+            else:
+                self.message_user(
+                    request,
+                    _("%(added)d codes added, %(skipped)d skipped (already known).")
+                    % {"added": added, "skipped": skipped},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:campaign_topic_change", args=[topic.pk]))
+        context = {**self.admin_site.each_context(request), "form": form, "topic": topic, "opts": Topic._meta}
+        return render(request, "admin/campaign/import_coupons.html", context)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "status", "language", "created_at", "confirmed_at"]
+    list_filter = ["status", "language"]
+    search_fields = ["email"]
+    readonly_fields = ["public_id", "person_key", "campaign_pkey", "created_at", "confirmed_at"]
+
+
+@admin.register(PendingSignup)
+class PendingSignupAdmin(ReadOnlyAdmin):
+    list_display = ["id", "subscriber", "language", "created_at", "confirmed_at"]
+    list_filter = ["confirmed_at"]
+    search_fields = ["subscriber__email"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "subscriber", "topics", "wording_version", "language", "ip_address"]
+    list_filter = ["kind", "wording_version", "language"]
+    search_fields = ["subscriber__email"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ["code", "topic", "subscriber", "issued_at"]
+    list_filter = ["topic", ("holder_key", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "subscriber__email"]
+    readonly_fields = ["holder_key", "subscriber", "issued_at", "created_at"]
+
+
+@admin.register(Change)
+class ChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "status", "subscriber", "attempts", "next_attempt_at", "short_error", "created_at"]
+    list_filter = ["status", "kind"]
+    actions = ["retry"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, change: Change) -> str:
+        return change.last_error[:80]
+
+    @admin.action(description=_("Retry the selected parked changes"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[Change]) -> None:
+        count = outbox.retry_parked(list(queryset))
+        self.message_user(request, _("%(count)d changes queued again.") % {"count": count})
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The retry action needs change permission; the form stays read-only.
+        return obj is None and request.user.has_perm("campaign.change_change")
+
+
+@admin.register(OptOut)
+class OptOutAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "subscriber", "scope", "via", "reason", "reason_text", "ended_at", "ended_by"]
+    list_filter = ["reason", "via", "topic", ("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["subscriber__email", "reason_text"]
+    change_list_template = "admin/campaign/optout/change_list.html"
+
+    @admin.display(description=_("scope"))
+    def scope(self, optout: OptOut) -> str:
+        return optout.topic.label if optout.topic else str(_("All email"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            queryset = response.context_data["cl"].queryset
+            labels = dict(OptOut.Reason.choices)
+            response.context_data["reason_counts"] = [
+                (labels.get(row["reason"], _("No reason given")), row["n"])
+                for row in queryset.values("reason").annotate(n=Count("id")).order_by("-n")
+            ]
+            response.context_data["topic_counts"] = [
+                (row["topic__label"] or _("All email"), row["n"])
+                for row in queryset.values("topic__label").annotate(n=Count("id")).order_by("-n")
+            ]
+            response.context_data["suppressed"] = OptOut.objects.filter(
+                topic__isnull=True, ended_at__isnull=True
+            ).count()
+        return response
+
+
+@admin.register(LocalProfile)
+class LocalProfileAdmin(admin.ModelAdmin):
+    list_display = ["pkey", "email", "first_name", "last_name", "preferred_language", "black_list_email"]
+    search_fields = ["email"]
+
+
+@admin.register(LocalService)
+class LocalServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "label", "message_type"]
+
+
+@admin.register(LocalSubscription)
+class LocalSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["profile", "service", "created"]
+
+
+@admin.register(LocalMessage)
+class LocalMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created", "name", "email", "language"]

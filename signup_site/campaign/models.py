@@ -1,0 +1,318 @@
+"""What the site keeps that Campaign cannot: topics, subscribers and their
+pending sign-ups, consent evidence, coupons, and the outbox of changes on
+their way to Campaign. The embedded `local` Campaign's own tables live in
+`local_models` and are imported at the bottom.
+"""
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(models.Model):
+    """A Campaign service offered as a checkbox, e.g. "Newsletter"."""
+
+    class CouponSource(models.TextChoices):
+        GENERATED = "generated", _("Generated codes")
+        POOL = "pool", _("Imported pool")
+
+    slug = models.SlugField(unique=True)
+    label = models.CharField(_("label (English)"), max_length=100)
+    description = models.CharField(_("description (English)"), max_length=300, blank=True)
+    service_name = models.CharField(
+        _("Campaign service name"),
+        max_length=64,
+        unique=True,
+        help_text=_("The service's internal name in Campaign, e.g. SVC12."),
+    )
+    order = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    show_on_signup = models.BooleanField(_("shown on sign-up"), default=True)
+    opt_in_message = models.CharField(
+        _("message sent on opt-in"),
+        max_length=64,
+        blank=True,
+        help_text=_("A transactional message name, e.g. special-offer. Empty: none."),
+    )
+    is_special_offer = models.BooleanField(
+        _("special offer"),
+        default=False,
+        help_text=_("Opting in allocates a gift coupon, once per person, ever."),
+    )
+    coupon_source = models.CharField(
+        max_length=16, choices=CouponSource, default=CouponSource.GENERATED
+    )
+    coupon_prefix = models.CharField(max_length=12, blank=True, default="GIFT-")
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def _translation(self) -> "TopicTranslation | None":
+        language = (get_language() or "en").split("-")[0]
+        if language == "en":
+            return None
+        # Prefetched translations avoid a query per topic on the sign-up page.
+        for translation in self.translations.all():
+            if translation.language == language:
+                return translation
+        return None
+
+    @property
+    def display_label(self) -> str:
+        translation = self._translation()
+        return translation.label if translation and translation.label else self.label
+
+    @property
+    def display_description(self) -> str:
+        translation = self._translation()
+        if translation and translation.description:
+            return translation.description
+        return self.description
+
+
+class TopicTranslation(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    label = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "language"], name="one_translation_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic.slug} [{self.language}]"
+
+
+class Subscriber(models.Model):
+    """A person known to the site. Links name `public_id`, never the email or PKey."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(unique=True)
+    # The address with aliases folded (a.b+x@gmail.com -> ab@gmail.com): the
+    # identity that "one coupon per person" counts.
+    person_key = models.CharField(max_length=254, db_index=True)
+    first_name = models.CharField(max_length=30, blank=True)
+    last_name = models.CharField(max_length=50, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    # Campaign's key for the profile, cached server-side; re-resolved by email
+    # when Campaign answers "not found".
+    campaign_pkey = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"subscriber {self.pk}"
+
+
+class PendingSignup(models.Model):
+    """A sign-up held locally until its confirmation link is used."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="signups")
+    first_name = models.CharField(max_length=30, blank=True)
+    last_name = models.CharField(max_length=50, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    topics = models.ManyToManyField(Topic, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-up {self.pk}"
+
+
+class ConsentRecord(models.Model):
+    """Append-only evidence of what a person was shown and agreed to."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("Sign-up request")
+        CONFIRMATION = "confirmation", _("Confirmation")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="consents")
+    signup = models.ForeignKey(PendingSignup, on_delete=models.PROTECT, null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    source = models.CharField(_("source page"), max_length=512, blank=True)
+    topics = models.JSONField(default=list, help_text=_("Campaign service names consented to."))
+    language = models.CharField(max_length=8)
+    wording_version = models.CharField(max_length=32)
+    wording_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Consent records are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Consent records are append-only")
+
+
+class Coupon(models.Model):
+    """A gift code of a special-offer topic: free until issued, then one person's."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="coupons")
+    code = models.CharField(max_length=64, unique=True)
+    holder_key = models.CharField(max_length=254, null=True, blank=True)
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.SET_NULL, null=True, blank=True, related_name="coupons"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The database itself enforces "one coupon per person per offer,
+            # ever", whatever races the application loses.
+            models.UniqueConstraint(
+                fields=["topic", "holder_key"],
+                condition=models.Q(holder_key__isnull=False),
+                name="one_coupon_per_person_per_offer",
+            )
+        ]
+        indexes = [models.Index(fields=["topic", "holder_key"], name="coupon_free_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Change(models.Model):
+    """The outbox: one change on its way to Campaign (or one email to send).
+
+    Written in the same transaction as the local state that caused it; the
+    worker delivers one person's changes in `id` order.
+    """
+
+    class Kind(models.TextChoices):
+        SYNC_PROFILE = "sync_profile", _("Find or create profile")
+        UPDATE_PROFILE = "update_profile", _("Update profile")
+        SUBSCRIBE = "subscribe", _("Subscribe")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+        SEND_MESSAGE = "send_message", _("Send transactional message")
+        SITE_EMAIL = "site_email", _("Send the site's own email")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Delivered")
+        PARKED = "parked", _("Rejected (parked)")
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=32, choices=Kind)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="change_due_idx"),
+            models.Index(fields=["subscriber", "status"], name="change_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class OptOut(models.Model):
+    """An opt-out, recorded locally the moment it is asked for.
+
+    While active, the site honours it whatever Campaign says: an opt-out of
+    everything (`topic` empty) is a suppression; the site sends that person no
+    marketing message until a new, confirmed sign-up lifts it.
+    """
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("Unsubscribe page")
+        ONE_CLICK = "one_click", _("One-click (mail client)")
+        PREFERENCES = "preferences", _("Preferences page")
+
+    class Reason(models.TextChoices):
+        TOO_MANY = "too_many", _("I get too many emails")
+        NOT_RELEVANT = "not_relevant", _("The emails are not relevant to me")
+        NEVER_SIGNED_UP = "never_signed_up", _("I never signed up")
+        OTHER = "other", _("Another reason")
+
+    class Ended(models.TextChoices):
+        UNDONE = "undone", _("Undone by the person")
+        RECONFIRMED = "reconfirmed", _("Lifted by a confirmed sign-up")
+        RESUBSCRIBED = "resubscribed", _("Subscribed again on the preferences page")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="optouts")
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, help_text=_("Empty: all email.")
+    )
+    via = models.CharField(max_length=16, choices=Via)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.CharField(max_length=32, choices=Reason, blank=True)
+    reason_text = models.TextField(_("reason, in their words"), blank=True, max_length=1000)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=16, choices=Ended, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("opt-out")
+
+    def __str__(self) -> str:
+        return f"opt-out {self.pk}"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+class PendingEmailChange(models.Model):
+    """A new address waiting for its owner to confirm it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="email_changes")
+    new_email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"email change {self.pk}"
+
+
+from .local_models import LocalMessage, LocalProfile, LocalService, LocalSubscription  # noqa: E402
+
+__all__ = [
+    "Change",
+    "ConsentRecord",
+    "Coupon",
+    "LocalMessage",
+    "LocalProfile",
+    "LocalService",
+    "LocalSubscription",
+    "OptOut",
+    "PendingEmailChange",
+    "PendingSignup",
+    "Subscriber",
+    "Topic",
+    "TopicTranslation",
+]

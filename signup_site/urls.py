@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("signup_site.web.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("dev/", include("signup_site.web.dev_urls"))]
+
+handler400 = "signup_site.web.errors.bad_request"
+handler404 = "signup_site.web.errors.not_found"
+handler500 = "signup_site.web.errors.server_error"

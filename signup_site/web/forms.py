@@ -1,0 +1,151 @@
+"""Forms validate and normalise; they never call Campaign."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from signup_site.campaign.addresses import normalise_email
+from signup_site.campaign.models import OptOut, Topic
+from signup_site.campaign.services import signup_topics
+
+
+def topic_label(topic: Topic) -> str:
+    """A checkbox label: the topic's name, and its description beneath."""
+    if topic.display_description:
+        return format_html(
+            '{} <span class="d-block small text-body-secondary">{}</span>',
+            topic.display_label,
+            topic.display_description,
+        )
+    return topic.display_label
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:  # type: ignore[override]
+        return topic_label(obj)
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the right format, like name@example.com"),
+        },
+    )
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    topics = TopicChoiceField(
+        label=_("What would you like to receive?"),
+        queryset=Topic.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one kind of email")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = signup_topics()  # type: ignore[attr-defined]
+        self.fields["language"].initial = (get_language() or "en").split("-")[0]
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+
+class PreferencesForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("If you change it, we will email the new address a link to confirm it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the right format, like name@example.com"),
+        },
+    )
+    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    topics = forms.MultipleChoiceField(
+        label=_("Emails you receive"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = []
+        for topic in topics:
+            label = topic_label(topic)
+            if topic.service_name in pending:
+                label = format_html('{} <span class="badge text-bg-light">{}</span>', label, _("being updated"))
+            choices.append((topic.service_name, label))
+        self.fields["topics"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+
+class EmailLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={
+            "required": _("Enter your email address"),
+            "invalid": _("Enter an email address in the right format, like name@example.com"),
+        },
+    )
+
+
+class OptOutReasonForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why did you unsubscribe? (optional)"),
+        choices=OptOut.Reason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reason_text = forms.CharField(
+        label=_("Anything else you would like to tell us? (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

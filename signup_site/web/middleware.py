@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+SUPPORTED = {code for code, _name in settings.LANGUAGES}
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Language from `?lang=`, then the stored preference (the language
+    cookie), then Accept-Language. A `?lang=` choice is remembered in the cookie.
+    Pages about one subscriber fall back to that subscriber's own language
+    (see `web.views.activate_subscriber_language`)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        requested = request.GET.get("lang", "")
+        if requested in SUPPORTED:
+            translation.activate(requested)
+            request.LANGUAGE_CODE = requested
+            request.language_chosen = requested  # type: ignore[attr-defined]
+        else:
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response = super().process_response(request, response)
+        if chosen := getattr(request, "language_chosen", None):
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=True,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

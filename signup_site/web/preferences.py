@@ -1,0 +1,174 @@
+"""The "Update your Profile and Preference Details" pages.
+
+The emailed link's token is exchanged for a session and the browser is sent
+to a clean URL (as Django's password reset does), so the token never leaks in
+a Referer or the browser history of a shared computer.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from signup_site.campaign import preferences as prefs
+from signup_site.campaign.errors import CampaignUnavailable
+from signup_site.campaign.models import Subscriber
+
+from .forms import EmailLinkForm, PreferencesForm
+from .links import BadLink, ExpiredLink, Purpose, read_token, site_links
+from .views import bad_link
+
+SUBSCRIBER_KEY = "prefs_subscriber"
+SHOWN_KEY = "prefs_shown"
+RETRY_AFTER_SECONDS = 120
+
+
+def activate_subscriber_language(request: HttpRequest, subscriber: Subscriber) -> None:
+    """On a page about one person, their stored language comes before the
+    browser's, unless they chose one here (`?lang=` or the language cookie)."""
+    if "lang" in request.GET or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if subscriber.language:
+        translation.activate(subscriber.language)
+        request.LANGUAGE_CODE = subscriber.language
+
+
+def _session_subscriber(request: HttpRequest) -> Subscriber | None:
+    public_id = request.session.get(SUBSCRIBER_KEY)
+    return prefs.find_subscriber(public_id) if public_id else None
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def page(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: check it, start a session for that person, redirect."""
+    try:
+        payload = read_token(Purpose.PREFERENCES, token)
+    except ExpiredLink:
+        return redirect(reverse("prefs-request-link") + "?expired=1")
+    except BadLink as error:
+        return bad_link(request, error)
+    subscriber = prefs.find_subscriber(payload.get("s", ""))
+    if subscriber is None:
+        return bad_link(request, BadLink(Purpose.PREFERENCES))
+    request.session.cycle_key()
+    request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
+    request.session.pop(SHOWN_KEY, None)
+    return redirect("prefs-edit")
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    response = render(request, "web/prefs_unavailable.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _summary(result: prefs.UpdateResult) -> list[str]:
+    names = {"first_name": _("first name"), "last_name": _("last name"), "language": _("preferred language")}
+    lines = []
+    if result.fields:
+        changed = ", ".join(names[name] for name in result.fields)
+        lines.append(_("Updated your %(fields)s.") % {"fields": changed})
+    for topic in result.subscribed:
+        lines.append(_("Subscribed to %(topic)s.") % {"topic": topic.display_label})
+    for topic in result.unsubscribed:
+        lines.append(_("Unsubscribed from %(topic)s.") % {"topic": topic.display_label})
+    if result.email_change_requested:
+        lines.append(_("We sent a link to your new email address. The change applies once you open it and confirm."))
+    return lines
+
+
+@never_cache
+@sensitive_post_parameters("email", "first_name", "last_name")
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request: HttpRequest) -> HttpResponse:
+    subscriber = _session_subscriber(request)
+    if subscriber is None:
+        return redirect(reverse("prefs-request-link") + "?expired=1")
+    activate_subscriber_language(request, subscriber)
+    shown_data = request.session.get(SHOWN_KEY)
+
+    if request.method == "POST" and shown_data:
+        # Compared with what the page showed, so an update is accepted (and
+        # queued) even while Campaign cannot be read.
+        shown = prefs.Snapshot.from_session(shown_data)
+        form = PreferencesForm(request.POST, topics=prefs.offered_topics())
+        if form.is_valid():
+            data = form.cleaned_data
+            submitted = prefs.Snapshot(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                language=data["language"],
+                topics=frozenset(data["topics"]),
+            )
+            result = prefs.update_preferences(subscriber, shown, submitted, site_links)
+            lines = _summary(result) or [_("Nothing changed.")]
+            for line in lines:
+                messages.success(request, line)
+            request.session.pop(SHOWN_KEY, None)
+            if "language" in result.fields:
+                translation.activate(data["language"])
+            return HttpResponseRedirect(reverse("prefs-edit"))
+    else:
+        form = None
+
+    try:
+        current = prefs.get_preferences(subscriber)
+    except CampaignUnavailable:
+        return _unavailable(request)
+    if form is None:
+        request.session[SHOWN_KEY] = current.state.as_session()
+        form = PreferencesForm(
+            initial={**vars(current.state), "topics": sorted(current.state.topics)},
+            topics=current.topics,
+            pending=current.pending,
+        )
+    pending_fields = [name for name in ("first_name", "last_name", "email", "language") if name in current.pending]
+    return render(
+        request,
+        "web/prefs_edit.html",
+        {"form": form, "prefs": current, "pending_fields": pending_fields},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_link(request: HttpRequest) -> HttpResponse:
+    """'Email me my link': the same answer whether or not the address is known."""
+    if request.method == "POST":
+        form = EmailLinkForm(request.POST)
+        if form.is_valid():
+            prefs.send_preferences_link(form.cleaned_data["email"], site_links)
+            return render(request, "web/prefs_link_sent.html")
+    else:
+        form = EmailLinkForm()
+    return render(request, "web/prefs_link.html", {"form": form, "expired": "expired" in request.GET})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to a new address: GET shows a button, POST applies it."""
+    try:
+        payload = read_token(Purpose.EMAIL_CHANGE, token)
+    except BadLink as error:
+        return bad_link(request, error)
+    change = prefs.find_email_change(payload.get("c", ""))
+    if change is None:
+        return bad_link(request, BadLink(Purpose.EMAIL_CHANGE))
+    activate_subscriber_language(request, change.subscriber)
+    if request.method != "POST":
+        return render(request, "web/prefs_email_confirm.html", {"change": change})
+    try:
+        prefs.confirm_email_change(change)
+    except prefs.AddressTaken:
+        return render(request, "web/prefs_email_confirm.html", {"change": change, "taken": True}, status=409)
+    return render(request, "web/prefs_email_done.html", {"change": change})
+

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import optout, preferences, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.signup_form, name="signup-form"),
+    path("signup/sent/", views.signup_sent, name="signup-sent"),
+    path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
+    path("preferences/", preferences.request_link, name="prefs-request-link"),
+    path("preferences/edit/", preferences.edit, name="prefs-edit"),
+    path("preferences/email/<str:token>/", preferences.confirm_email, name="prefs-email-confirm"),
+    path("preferences/<str:token>/", preferences.page, name="prefs-page"),
+    path("unsubscribe/<str:token>/", optout.page, name="optout-page"),
+    path("unsubscribe/<str:token>/reason/", optout.reason, name="optout-reason"),
+    path("unsubscribe/<str:token>/undo/", optout.undo, name="optout-undo"),
+]
