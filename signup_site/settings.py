@@ -168,6 +168,9 @@ try:
 except ImportError:  # pragma: no cover - the package is a hard requirement
     raise ImproperlyConfigured("XStatic-Bootstrap is not installed: run `make install`") from None
 
+WHITENOISE_USE_FINDERS = STORAGES["staticfiles"]["BACKEND"].startswith("django.")
+WHITENOISE_AUTOREFRESH = DEBUG
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -199,26 +202,39 @@ if not DEBUG:
 # client address recorded as consent evidence is taken that many hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# Email for the site's own messages (and the local Campaign's). Development:
-# the mailbox backend, readable at /dev/mailbox/.
+# Email for the site's own messages (and the local Campaign's): EMAIL_URL in
+# production; the development mailbox (/dev/mailbox/) under DEBUG; otherwise
+# the console, so a misconfigured server never silently drops mail.
 MAILBOX_DIR = Path(env_str("MAILBOX_DIR", str(BASE_DIR / "var" / "mailbox")))
-_email_url = env_str("EMAIL_URL")
-if _email_url:
-    vars().update(dj_email_url.parse(_email_url))
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def smtp_mailer(url: str) -> dict[str, object]:
+    """A MAILERS entry from an EMAIL_URL such as smtp+tls://user:pass@host:587."""
+    parsed = dj_email_url.parse(url)
+    backend = parsed["EMAIL_BACKEND"]
+    if backend != SMTP_BACKEND:
+        return {"BACKEND": backend}
+    options = {
+        "host": parsed["EMAIL_HOST"],
+        "port": parsed["EMAIL_PORT"],
+        "username": parsed["EMAIL_HOST_USER"],
+        "password": parsed["EMAIL_HOST_PASSWORD"],
+        "use_tls": parsed["EMAIL_USE_TLS"],
+        "use_ssl": parsed["EMAIL_USE_SSL"],
+        "timeout": 20,
+    }
+    return {"BACKEND": backend, "OPTIONS": {k: v for k, v in options.items() if v not in (None, "")}}
+
+
+if env_str("EMAIL_URL"):
+    MAILERS = {"default": smtp_mailer(env_str("EMAIL_URL"))}
+elif DEBUG:
+    MAILERS = {"default": {"BACKEND": "signup_site.web.mailbox.MailboxBackend"}}
 else:
-    EMAIL_BACKEND = (
-        "signup_site.web.mailbox.MailboxBackend"
-        if DEBUG
-        else env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-    )
-    EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
-    EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
-    EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
-    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Signup Site <news@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_TIMEOUT = 20
 
 # Tasks: the outbox is delivered by a worker (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

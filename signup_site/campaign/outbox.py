@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -226,7 +226,7 @@ def _apply(change: Change) -> None:
                 payload["template"], payload["email"], payload["language"], payload["context"]
             )
             try:
-                get_connection(fail_silently=False).send_messages([email])
+                mailers.default.send_messages([email])
             except OSError as exc:
                 raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc
         case _:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from signup_site.campaign.addresses import normalise_email
 from signup_site.campaign.models import OptOut, Topic
 from signup_site.campaign.services import signup_topics
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language named in itself, so a person finds theirs whatever the page's language."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
 def topic_label(topic: Topic) -> str:
@@ -51,7 +57,7 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=language_choices)
     topics = TopicChoiceField(
         label=_("What would you like to receive?"),
         queryset=Topic.objects.none(),
@@ -97,7 +103,7 @@ class PreferencesForm(forms.Form):
             "invalid": _("Enter an email address in the right format, like name@example.com"),
         },
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=language_choices)
     topics = forms.MultipleChoiceField(
         label=_("Emails you receive"),
         required=False,

@@ -5,7 +5,7 @@ over them: profiles are not de-duplicated by email, PKeys are opaque, unknown
 services are rejected, and messages go out through Django's email backend.
 """
 
-from django.core.mail import get_connection
+from django.core.mail import mailers
 from django.db import IntegrityError, transaction
 
 from ..errors import CampaignRejected, CampaignUnavailable, ProfileNotFound
@@ -104,7 +104,7 @@ class LocalBackend(CampaignBackend):
     def send_message(self, message: Message) -> None:
         email = build_email(message.name, message.email, message.language, message.context)
         try:
-            get_connection(fail_silently=False).send_messages([email])
+            mailers.default.send_messages([email])
         except OSError as exc:
             raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc
         LocalMessage.objects.create(

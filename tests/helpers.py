@@ -1,0 +1,49 @@
+"""Helpers the tests share: walk the journey as a person and a worker would."""
+
+import re
+
+from django.core import mail
+from django.test import Client
+
+from signup_site.campaign.models import Topic
+from signup_site.campaign.outbox import deliver_all
+
+URL = re.compile(r"https?://[^\s\"<>]+")
+
+
+def html_of(response: object) -> str:
+    """A response's HTML with runs of white space folded to one space."""
+    return " ".join(response.content.decode().split())  # type: ignore[attr-defined]
+
+
+def run_worker() -> int:
+    """One pass of the task worker: deliver everything due."""
+    return deliver_all()
+
+
+def links_in(message: mail.EmailMessage, path: str) -> list[str]:
+    """Absolute links in an email's text body whose path starts with `path`."""
+    return [url for url in URL.findall(str(message.body)) if f"testserver{path}" in url]
+
+
+def link_in(message: mail.EmailMessage, path: str) -> str:
+    found = links_in(message, path)
+    assert found, f"no {path} link in: {message.body}"
+    return found[0].removeprefix("http://testserver")
+
+
+def sign_up(client: Client, email: str, *topics: Topic, **fields: str) -> None:
+    data = {"email": email, "language": fields.pop("language", "en"), **fields}
+    data["topics"] = [str(topic.pk) for topic in topics]  # type: ignore[assignment]
+    response = client.post("/signup/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def confirm_latest(client: Client) -> str:
+    """Deliver the confirmation email and POST its link; returns the confirm path."""
+    run_worker()
+    confirm = link_in(mail.outbox[-1], "/confirm/")
+    response = client.post(confirm)
+    assert response.status_code == 200
+    run_worker()
+    return confirm

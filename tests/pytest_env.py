@@ -1,0 +1,13 @@
+"""Loaded with `-p` (see pyproject.toml) before pytest-django reads the
+settings: the environment the test suite runs in."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# the browser tests make from that thread are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

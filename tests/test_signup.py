@@ -1,0 +1,209 @@
+"""The sign-up journey on the local backend: form, confirmation, the
+checkbox-driven flows, and what reached Campaign."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from signup_site.campaign.models import (
+    ConsentRecord,
+    Coupon,
+    LocalMessage,
+    LocalProfile,
+    LocalSubscription,
+    PendingSignup,
+    Subscriber,
+    Topic,
+)
+from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
+from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
+
+pytestmark = pytest.mark.django_db
+
+
+def subscriptions_of(email: str) -> set[str]:
+    return set(
+        LocalSubscription.objects.filter(profile__email=email).values_list("service__name", flat=True)
+    )
+
+
+def test_root_redirects_to_signup(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/signup/"
+
+
+def test_signup_page_offers_the_active_topics_with_labelled_fields(client: Client) -> None:
+    response = client.get("/signup/")
+    html = html_of(response)
+    assert response.status_code == 200
+    assert '<label for="id_email"' in html
+    assert "Newsletter" in html
+    assert "Email Special Offers" in html
+    assert consent_text() in html
+    assert "/static/bootstrap/css/bootstrap.min.css" in html
+
+
+def test_special_offer_journey_sends_coupon_with_links(client: Client, offers: Topic) -> None:
+    sign_up(client, "Jane.Doe@Example.com", offers, first_name="Jane", last_name="Doe")
+
+    # Nothing reaches Campaign before confirmation: only the confirmation email.
+    run_worker()
+    assert not LocalProfile.objects.exists()
+    assert len(mail.outbox) == 1
+    confirmation = mail.outbox[0]
+    assert confirmation.to == ["jane.doe@example.com"]
+    assert "confirm" in confirmation.subject.lower()
+
+    confirm_latest(client)
+
+    profile = LocalProfile.objects.get()
+    assert (profile.email, profile.first_name, profile.last_name) == ("jane.doe@example.com", "Jane", "Doe")
+    assert profile.pkey.startswith("@")
+    assert subscriptions_of("jane.doe@example.com") == {"SPECIAL_OFFERS"}
+
+    offer = mail.outbox[-1]
+    coupon = Coupon.objects.get()
+    assert "coupon" in offer.subject.lower()
+    assert coupon.code in offer.body
+    assert coupon.code in offer.alternatives[0][0]
+    link_in(offer, "/preferences/")
+    unsubscribe = link_in(offer, "/unsubscribe/")
+    assert offer.extra_headers["List-Unsubscribe"] == f"<http://testserver{unsubscribe}>"
+    assert offer.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The special-offer email replaces the welcome email.
+    assert list(LocalMessage.objects.values_list("name", flat=True)) == ["special-offer"]
+    assert len(mail.outbox) == 2
+
+
+def test_plain_signup_gets_welcome_email_and_no_coupon(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "sam@example.com", newsletter, first_name="Sam")
+    confirm_latest(client)
+
+    assert subscriptions_of("sam@example.com") == {"NEWSLETTER"}
+    assert not Coupon.objects.exists()
+    welcome = mail.outbox[-1]
+    assert "welcome" in welcome.subject.lower()
+    assert "coupon" not in welcome.body.lower()
+    link_in(welcome, "/preferences/")
+    link_in(welcome, "/unsubscribe/")
+    assert "List-Unsubscribe" in welcome.extra_headers
+    assert list(LocalMessage.objects.values_list("name", flat=True)) == ["welcome"]
+
+
+def test_confirm_link_get_changes_nothing(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "scanner@example.com", newsletter)
+    run_worker()
+    confirm = link_in(mail.outbox[0], "/confirm/")
+
+    for _ in range(3):  # a link scanner fetching the link, even repeatedly
+        response = client.get(confirm)
+        assert response.status_code == 200
+        assert b"<form" in response.content
+        assert client.head(confirm).status_code == 200
+    run_worker()
+
+    assert PendingSignup.objects.get().confirmed_at is None
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING
+    assert not LocalProfile.objects.exists()
+    assert len(mail.outbox) == 1
+
+
+def test_confirming_twice_creates_one_profile_and_one_email(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "twice@example.com", newsletter)
+    confirm = confirm_latest(client)
+    assert client.post(confirm).status_code == 200
+    run_worker()
+    assert LocalProfile.objects.count() == 1
+    assert LocalMessage.objects.count() == 1
+
+
+def test_existing_campaign_profile_is_found_not_duplicated(client: Client, newsletter: Topic) -> None:
+    LocalProfile.objects.create(email="known@example.com", first_name="Old")
+    sign_up(client, "known@example.com", newsletter, first_name="New")
+    confirm_latest(client)
+    profile = LocalProfile.objects.get()
+    assert profile.first_name == "New"
+    assert subscriptions_of("known@example.com") == {"NEWSLETTER"}
+
+
+def test_validation_errors_keep_what_was_typed(client: Client) -> None:
+    response = client.post(
+        "/signup/", {"email": "not-an-address", "first_name": "Ana", "last_name": "López", "language": "es"}
+    )
+    html = html_of(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert 'value="not-an-address"' in html
+    assert 'value="Ana"' in html
+    assert 'value="López"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'id="id_email_error"' in html
+    assert 'aria-describedby="id_email_error"' in html
+    assert "Choose at least one kind of email" in html
+    assert response.context["form"].errors
+    assert not Subscriber.objects.exists()
+
+
+def test_same_response_for_known_and_unknown_addresses(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "member@example.com", newsletter)
+    confirm_latest(client)
+
+    known = client.post("/signup/", {"email": "member@example.com", "language": "en", "topics": [newsletter.pk]})
+    unknown = client.post("/signup/", {"email": "stranger@example.com", "language": "en", "topics": [newsletter.pk]})
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert client.get(known["Location"]).content == client.get(unknown["Location"]).content
+
+
+def test_resignup_of_confirmed_subscriber_never_downgrades(
+    client: Client, newsletter: Topic, offers: Topic
+) -> None:
+    sign_up(client, "loyal@example.com", newsletter, offers, first_name="Lo")
+    confirm_latest(client)
+    # Someone (anyone) submits the form again for that address, with fewer topics.
+    sign_up(client, "loyal@example.com", newsletter)
+    run_worker()
+
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+    assert subscriber.first_name == "Lo"
+    assert subscriptions_of("loyal@example.com") == {"NEWSLETTER", "SPECIAL_OFFERS"}
+
+
+def test_consent_evidence_recorded_for_request_and_confirmation(client: Client, newsletter: Topic) -> None:
+    client.post(
+        "/signup/?utm_source=footer",
+        {"email": "ev@example.com", "language": "en", "topics": [newsletter.pk]},
+        HTTP_USER_AGENT="TestBrowser/1.0",
+        REMOTE_ADDR="203.0.113.7",
+    )
+    confirm_latest(client)
+    request, confirmation = ConsentRecord.objects.order_by("created_at", "id")
+    assert request.kind == ConsentRecord.Kind.REQUEST
+    assert confirmation.kind == ConsentRecord.Kind.CONFIRMATION
+    assert request.ip_address == "203.0.113.7"
+    assert request.user_agent == "TestBrowser/1.0"
+    assert request.source == "/signup/?utm_source=footer"
+    assert request.topics == ["NEWSLETTER"]
+    assert request.wording_version == CONSENT_VERSION
+    assert request.wording_sha256 == consent_sha256(consent_text())
+    with pytest.raises(ValueError):
+        request.save()
+    with pytest.raises(ValueError):
+        request.delete()
+
+
+def test_confirmation_emails_are_rate_limited_per_address(client: Client, newsletter: Topic, settings) -> None:
+    settings.SIGNUP_EMAILS_PER_HOUR = 2
+    for _ in range(5):
+        sign_up(client, "victim@example.com", newsletter)
+    run_worker()
+    assert len(mail.outbox) == 2
+
+
+def test_without_double_opt_in_signup_is_confirmed_at_once(client: Client, newsletter: Topic, settings) -> None:
+    settings.SIGNUP_DOUBLE_OPT_IN = False
+    sign_up(client, "quick@example.com", newsletter)
+    run_worker()
+    assert subscriptions_of("quick@example.com") == {"NEWSLETTER"}
+    assert [m.subject for m in mail.outbox] == ["Welcome! You are signed up"]
