@@ -1,14 +1,12 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Development pages answer 404 unless DJANGO_DEBUG is on (checked per request).
+    path("dev/", include("signup_site.web.dev_urls")),
     path("", include("signup_site.web.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += [path("dev/", include("signup_site.web.dev_urls"))]
 
 handler400 = "signup_site.web.errors.bad_request"
 handler404 = "signup_site.web.errors.not_found"

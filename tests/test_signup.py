@@ -207,3 +207,26 @@ def test_without_double_opt_in_signup_is_confirmed_at_once(client: Client, newsl
     run_worker()
     assert subscriptions_of("quick@example.com") == {"NEWSLETTER"}
     assert [m.subject for m in mail.outbox] == ["Welcome! You are signed up"]
+
+
+def test_dev_mailbox_is_hidden_unless_debug(client: Client, settings) -> None:
+    settings.DEBUG = False
+    assert client.get("/dev/mailbox/").status_code == 404
+
+
+def test_dev_mailbox_shows_sent_email_with_working_links(
+    client: Client, newsletter: Topic, settings, tmp_path
+) -> None:
+    settings.DEBUG = True
+    settings.MAILBOX_DIR = tmp_path
+    settings.MAILERS = {"default": {"BACKEND": "signup_site.web.mailbox.MailboxBackend"}}
+    sign_up(client, "dev@example.com", newsletter)
+    run_worker()
+
+    listing = html_of(client.get("/dev/mailbox/"))
+    assert "Please confirm your sign-up" in listing
+    detail_path = listing.split('href="/dev/mailbox/', 1)[1].split('"', 1)[0]
+    detail = html_of(client.get(f"/dev/mailbox/{detail_path}"))
+    confirm = detail.split('href="http://testserver/confirm/', 1)[1].split('"', 1)[0]
+    assert client.get(f"/confirm/{confirm}").status_code == 200
+    assert client.get("/dev/mailbox/../../etc/passwd/").status_code == 404
