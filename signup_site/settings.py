@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "signup_site.campaign",
     "signup_site.web",
+    "signup_site.emulator",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,9 @@ V8_CLIENT_SECRET = env_str("V8_CLIENT_SECRET")
 V8_SCOPES = env_str("V8_SCOPES", ACS_SCOPES)
 V8_IMS_URL = env_str("V8_IMS_URL", "https://ims-na1.adobelogin.com")
 V8_PROFILE_STAGING_SCHEMA = env_str("V8_PROFILE_STAGING_SCHEMA", "nms:recipientStg")
+# The ACS and v8 emulators under /emulator/ (development and tests only; a
+# system check refuses them with DEBUG off).
+EMULATOR_ENABLED = env_bool("CAMPAIGN_EMULATOR", False)
 
 # Logs carry no personal data: the code logs ids, never addresses or names.
 LOGGING = {
