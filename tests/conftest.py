@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from signup_site.campaign.backends import reset_backends
-from signup_site.campaign.models import Topic
+from signup_site.campaign.models import LocalService, Topic, TopicTranslation
+from signup_site.campaign.seed import seed_default_topics
 
 
 @pytest.fixture(autouse=True)
@@ -18,10 +19,17 @@ def _fresh_backend(settings: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def newsletter(db: None) -> Topic:
+def seeded(db: None) -> None:
+    """The default topics, as the data migration makes them (a transactional
+    test before this one may have flushed them)."""
+    seed_default_topics(Topic, TopicTranslation, LocalService)
+
+
+@pytest.fixture
+def newsletter(seeded: None) -> Topic:
     return Topic.objects.get(slug="newsletter")
 
 
 @pytest.fixture
-def offers(db: None) -> Topic:
+def offers(seeded: None) -> Topic:
     return Topic.objects.get(slug="special-offers")

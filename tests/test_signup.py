@@ -33,7 +33,7 @@ def test_root_redirects_to_signup(client: Client) -> None:
     assert response["Location"] == "/signup/"
 
 
-def test_signup_page_offers_the_active_topics_with_labelled_fields(client: Client) -> None:
+def test_signup_page_offers_the_active_topics_with_labelled_fields(client: Client, seeded: None) -> None:
     response = client.get("/signup/")
     html = html_of(response)
     assert response.status_code == 200

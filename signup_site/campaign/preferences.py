@@ -6,7 +6,6 @@ reached Campaign yet, so someone who just pressed "Update" sees their update.
 Writing queues only what changed.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +19,7 @@ from .backends import get_backend
 from .backends.base import Profile
 from .errors import ProfileNotFound
 from .models import Change, OptOut, PendingEmailChange, Subscriber, Topic
-from .services import Links
+from .services import Links, parse_public_id
 
 PROFILE_FIELDS = ("first_name", "last_name", "language")
 UNFINISHED = (Change.Status.PENDING, Change.Status.IN_PROGRESS)
@@ -65,11 +64,9 @@ class UpdateResult:
         return bool(self.fields or self.subscribed or self.unsubscribed or self.email_change_requested)
 
 
-def find_subscriber(public_id: str) -> Subscriber | None:
-    try:
-        return Subscriber.objects.get(public_id=uuid.UUID(hex=public_id))
-    except (Subscriber.DoesNotExist, ValueError, TypeError):
-        return None
+def find_subscriber(public_id: object) -> Subscriber | None:
+    parsed = parse_public_id(public_id)
+    return Subscriber.objects.filter(public_id=parsed).first() if parsed else None
 
 
 def offered_topics() -> tuple[Topic, ...]:
@@ -196,11 +193,11 @@ def request_email_change(subscriber: Subscriber, new_email: str, links: "Links")
     return change
 
 
-def find_email_change(public_id: str) -> PendingEmailChange | None:
-    try:
-        return PendingEmailChange.objects.select_related("subscriber").get(public_id=uuid.UUID(hex=public_id))
-    except (PendingEmailChange.DoesNotExist, ValueError, TypeError):
+def find_email_change(public_id: object) -> PendingEmailChange | None:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
         return None
+    return PendingEmailChange.objects.select_related("subscriber").filter(public_id=parsed).first()
 
 
 class AddressTaken(Exception):

@@ -146,11 +146,21 @@ def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> No
         )
 
 
-def find_signup(public_id: uuid.UUID | str) -> PendingSignup | None:
+def parse_public_id(value: object) -> uuid.UUID | None:
+    """A public id from a link payload, or None when it is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
     try:
-        return PendingSignup.objects.select_related("subscriber").get(public_id=public_id)
-    except (PendingSignup.DoesNotExist, ValueError):
+        return uuid.UUID(hex=str(value))
+    except ValueError:
         return None
+
+
+def find_signup(public_id: uuid.UUID | str) -> PendingSignup | None:
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
+    return PendingSignup.objects.select_related("subscriber").filter(public_id=parsed).first()
 
 
 def confirm_signup(public_id: uuid.UUID | str, evidence: Evidence, links: Links) -> Confirmation | None:
@@ -158,15 +168,15 @@ def confirm_signup(public_id: uuid.UUID | str, evidence: Evidence, links: Links)
 
     Confirming twice is harmless: the second time changes nothing.
     """
+    parsed = parse_public_id(public_id)
+    if parsed is None:
+        return None
     with transaction.atomic():
-        try:
-            signup = (
-                PendingSignup.objects.select_for_update().select_related("subscriber").get(public_id=public_id)
-            )
-        except (PendingSignup.DoesNotExist, ValueError):
+        signup = PendingSignup.objects.select_for_update().filter(public_id=parsed).first()
+        if signup is None:
             return None
-        topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
         if signup.confirmed_at is not None:
+            topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
             return Confirmation(signup, already_confirmed=True, topics=topics, coupon_issued=False)
         return _confirm(signup, evidence, links)
 

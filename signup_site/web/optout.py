@@ -6,7 +6,6 @@ POST carries no cookie and no CSRF token, and a forged cross-site POST would
 need the token, which would let it POST directly anyway.
 """
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from signup_site.campaign import optouts
 from signup_site.campaign import preferences as prefs
 from signup_site.campaign.models import OptOut, Subscriber, Topic
+from signup_site.campaign.services import parse_public_id
 
 from .forms import OptOutReasonForm
 from .links import BadLink, Purpose, read_token
@@ -55,12 +55,11 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _own_optout(request: HttpRequest, subscriber: Subscriber) -> OptOut | None:
-    try:
-        return OptOut.objects.select_related("topic").get(
-            public_id=request.POST.get("optout", ""), subscriber=subscriber
-        )
-    except (OptOut.DoesNotExist, ValueError, ValidationError):
+    """The opt-out named by the form, if it is this person's."""
+    public_id = parse_public_id(request.POST.get("optout", ""))
+    if public_id is None:
         return None
+    return OptOut.objects.select_related("topic").filter(public_id=public_id, subscriber=subscriber).first()
 
 
 @never_cache
