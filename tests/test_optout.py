@@ -1,0 +1,200 @@
+"""Opt-out: GET describes, POST acts at once, RFC 8058 one-click, undo,
+reasons, suppression honoured by the site, and re-sign-up after opting out."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+
+from signup_site.campaign.models import LocalMessage, LocalProfile, LocalSubscription, OptOut, Subscriber, Topic
+from signup_site.web.links import Purpose, make_token
+from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sam(client: Client, newsletter: Topic, offers: Topic) -> Subscriber:
+    sign_up(client, "sam@example.com", newsletter, offers, first_name="Sam")
+    confirm_latest(client)
+    return Subscriber.objects.get(email="sam@example.com")
+
+
+def subscriptions() -> set[str]:
+    return set(LocalSubscription.objects.values_list("service__name", flat=True))
+
+
+def unsubscribe_path(subscriber: Subscriber, topic: Topic | None = None) -> str:
+    payload = {"s": subscriber.public_id.hex}
+    if topic:
+        payload["t"] = topic.slug
+    return f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, **payload)}/"
+
+
+def test_get_and_head_change_nothing(client: Client, sam: Subscriber) -> None:
+    path = link_in(mail.outbox[-1], "/unsubscribe/")
+    for _ in range(3):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Unsubscribe" in html_of(response)
+        assert client.head(path).status_code == 200
+    run_worker()
+    assert not OptOut.objects.exists()
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
+    assert LocalProfile.objects.get().black_list_email is False
+
+
+def test_one_click_post_without_cookies_or_csrf(sam: Subscriber) -> None:
+    path = link_in(mail.outbox[-1], "/unsubscribe/")
+    mail_client = Client(enforce_csrf_checks=True)  # as a mail provider's server: no cookie, no token
+    response = mail_client.post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert not response.has_header("Location")
+    optout = OptOut.objects.get()
+    assert optout.via == OptOut.Via.ONE_CLICK
+    # The special-offer email's header leaves that list, the one the mail came from.
+    assert optout.topic is not None and optout.topic.slug == "special-offers"
+    # Recorded locally in the same request, before Campaign hears of it.
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
+    run_worker()
+    assert subscriptions() == {"NEWSLETTER"}
+
+
+def test_one_click_from_an_all_email_link_stops_all_email(sam: Subscriber) -> None:
+    response = Client(enforce_csrf_checks=True).post(unsubscribe_path(sam), {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is True
+
+
+def test_one_click_repeated_records_one_opt_out(sam: Subscriber) -> None:
+    path = unsubscribe_path(sam)
+    mail_client = Client(enforce_csrf_checks=True)
+    for _ in range(3):
+        response = mail_client.post(path, {"List-Unsubscribe": "One-Click"})
+        assert response.status_code == 200
+    assert OptOut.objects.count() == 1
+
+
+def test_topic_link_leaves_only_that_topic(client: Client, sam: Subscriber, offers: Topic) -> None:
+    path = link_in(mail.outbox[-1], "/unsubscribe/")  # the special-offer email's link names its topic
+    page = html_of(client.get(path))
+    assert "Only “Email Special Offers” emails" in page
+    response = client.post(path, {"scope": "topic"})
+    assert response.status_code == 200
+    assert "You will no longer receive “Email Special Offers” emails." in html_of(response)
+    run_worker()
+    assert subscriptions() == {"NEWSLETTER"}
+    assert LocalProfile.objects.get().black_list_email is False
+
+
+def test_all_email_opt_out_sets_blacklist_and_undo_restores_exactly(client: Client, sam: Subscriber) -> None:
+    path = unsubscribe_path(sam)
+    response = client.post(path)
+    assert response.status_code == 200
+    assert "You are unsubscribed" in html_of(response)
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is True
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
+
+    optout = OptOut.objects.get()
+    response = client.post(f"{path}undo/", {"optout": str(optout.public_id)})
+    assert response.status_code == 200
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is False
+    assert OptOut.objects.get().ended_by == OptOut.Ended.UNDONE
+
+
+def test_undo_of_a_topic_opt_out_resubscribes_that_topic(client: Client, sam: Subscriber, offers: Topic) -> None:
+    path = unsubscribe_path(sam, offers)
+    client.post(path, {"scope": "topic"})
+    run_worker()
+    assert subscriptions() == {"NEWSLETTER"}
+    client.post(f"{path}undo/", {"optout": str(OptOut.objects.get().public_id)})
+    run_worker()
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
+
+
+def test_undo_refuses_someone_elses_opt_out(client: Client, sam: Subscriber, newsletter: Topic) -> None:
+    sign_up(client, "other@example.com", newsletter)
+    confirm_latest(client)
+    other = Subscriber.objects.get(email="other@example.com")
+    client.post(unsubscribe_path(other))
+    theirs = OptOut.objects.get()
+    response = client.post(f"{unsubscribe_path(sam)}undo/", {"optout": str(theirs.public_id)})
+    assert response.status_code == 400
+    assert OptOut.objects.get().ended_at is None
+
+
+def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) -> None:
+    path = unsubscribe_path(sam)
+    client.post(path)
+    optout = OptOut.objects.get()
+    response = client.post(
+        f"{path}reason/", {"optout": str(optout.public_id), "reason": "too_many", "reason_text": "Weekly is plenty"}
+    )
+    assert "Thank you for telling us." in html_of(response)
+    optout.refresh_from_db()
+    assert (optout.reason, optout.reason_text) == ("too_many", "Weekly is plenty")
+
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("admin", "admin@example.com", "pw"))
+    page = html_of(admin.get("/admin/campaign/optout/"))
+    assert "I get too many emails" in page
+    assert "Weekly is plenty" in page
+    assert "Opt-outs per reason" in page
+    assert "Suppression list: 1 people opted out of all email." in page
+
+
+def test_suppression_is_honoured_by_the_site_at_once(client: Client, sam: Subscriber, newsletter: Topic) -> None:
+    client.post(unsubscribe_path(sam))
+    # Campaign has not heard yet, and a topic message would go out: the site holds it.
+    newsletter.opt_in_message = "welcome"
+    newsletter.save()
+    from signup_site.campaign import outbox
+    from signup_site.campaign.models import Change
+
+    outbox.record(sam, Change.Kind.SEND_MESSAGE, message="welcome", email=sam.email, language="en", context={})
+    sent_before = LocalMessage.objects.count()
+    run_worker()
+    assert LocalMessage.objects.count() == sent_before
+
+
+def test_resignup_after_opting_out_needs_confirmation_even_without_double_opt_in(
+    client: Client, sam: Subscriber, newsletter: Topic, settings
+) -> None:
+    client.post(unsubscribe_path(sam))
+    run_worker()
+    settings.SIGNUP_DOUBLE_OPT_IN = False
+    mail.outbox.clear()
+    sign_up(client, "sam@example.com", newsletter)
+    run_worker()
+    # Not lifted: a confirmation email went out instead.
+    assert LocalProfile.objects.get().black_list_email is True
+    assert OptOut.objects.get().ended_at is None
+    assert "confirm" in mail.outbox[-1].subject.lower()
+
+    client.post(link_in(mail.outbox[-1], "/confirm/"))
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is False
+    assert OptOut.objects.get().ended_by == OptOut.Ended.RECONFIRMED
+
+
+@pytest.mark.parametrize("purpose", [Purpose.PREFERENCES, Purpose.CONFIRM])
+def test_wrong_purpose_token_on_unsubscribe_url(client: Client, sam: Subscriber, purpose: Purpose) -> None:
+    token = make_token(purpose, s=sam.public_id.hex, p=sam.public_id.hex)
+    assert client.get(f"/unsubscribe/{token}/").status_code == 400
+    assert client.post(f"/unsubscribe/{token}/", {"List-Unsubscribe": "One-Click"}).status_code == 400
+    assert not OptOut.objects.exists()
+
+
+def test_year_old_unsubscribe_link_still_works(client: Client, sam: Subscriber) -> None:
+    import time
+    from unittest import mock
+
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 370 * 24 * 3600):
+        path = unsubscribe_path(sam)
+    assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert OptOut.objects.count() == 1
