@@ -5,6 +5,7 @@ defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -122,7 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # The test database is a file (threads in the concurrency tests need a
+    # shared one), one per test process so that parallel runs don't collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"signup-site-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -249,6 +254,9 @@ UNSUBSCRIBE_LINK_MAX_AGE_DAYS = env_int("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", 400)
 # anyone can submit must not become a way to flood someone's inbox.
 SIGNUP_EMAILS_PER_HOUR = env_int("SIGNUP_EMAILS_PER_HOUR", 3)
 SIGNUP_WELCOME_MESSAGE = env_str("SIGNUP_WELCOME_MESSAGE", "welcome")
+
+# /healthz answers 503 when an opt-out has not reached Campaign after this long.
+HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)
 
 CAMPAIGN_BACKEND = env_str("CAMPAIGN_BACKEND", "local")
 CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 30)

@@ -40,3 +40,32 @@ class DownBackend(LocalBackend):
 
     find_profile = get_profile = subscriptions = update_profile = _down  # type: ignore[assignment]
     create_profile = subscribe = unsubscribe = send_message = list_services = _down  # type: ignore[assignment]
+
+
+class ScriptedBackend(RecordingBackend):
+    """The local backend, failing as a test scripts it: `failures` maps a
+    method name and a service (or "*") to the errors to raise, in turn."""
+
+    failures: ClassVar[dict[tuple[str, str], list[Exception]]] = {}
+
+    def _maybe_fail(self, method: str, key: str = "*") -> None:
+        for candidate in ((method, key), (method, "*")):
+            queue = self.failures.get(candidate)
+            if queue:
+                raise queue.pop(0)
+
+    def subscribe(self, pkey: str, service: str) -> None:
+        self._maybe_fail("subscribe", service)
+        super().subscribe(pkey, service)
+
+    def unsubscribe(self, pkey: str, service: str) -> None:
+        self._maybe_fail("unsubscribe", service)
+        super().unsubscribe(pkey, service)
+
+    def update_profile(self, pkey: str, fields: ProfileFields) -> None:
+        self._maybe_fail("update_profile")
+        super().update_profile(pkey, fields)
+
+    def send_message(self, message: Message) -> None:
+        self._maybe_fail("send_message")
+        super().send_message(message)

@@ -273,6 +273,10 @@ class OptOut(models.Model):
     reason_text = models.TextField(_("reason, in their words"), blank=True, max_length=1000)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=16, choices=Ended, blank=True)
+    # The outbox change that tells Campaign; the health check watches it.
+    change = models.OneToOneField(
+        "Change", on_delete=models.SET_NULL, null=True, blank=True, related_name="optout"
+    )
 
     class Meta:
         ordering = ["-created_at"]

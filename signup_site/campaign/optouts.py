@@ -33,12 +33,11 @@ def opt_out(subscriber: Subscriber, topic: Topic | None, via: OptOut.Via) -> Opt
         existing = active_optouts(subscriber).filter(topic=topic).first()
         if existing:
             return existing
-        optout = OptOut.objects.create(subscriber=subscriber, topic=topic, via=via)
         if topic is None:
-            outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, blacklist_email=True)
+            change = outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, blacklist_email=True)
         else:
-            outbox.record(subscriber, Change.Kind.UNSUBSCRIBE, service=topic.service_name)
-        return optout
+            change = outbox.record(subscriber, Change.Kind.UNSUBSCRIBE, service=topic.service_name)
+        return OptOut.objects.create(subscriber=subscriber, topic=topic, via=via, change=change)
 
 
 def undo_opt_out(optout: OptOut) -> bool:

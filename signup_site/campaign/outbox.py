@@ -105,6 +105,23 @@ def deliver_one(now: datetime | None = None) -> bool:
     return True
 
 
+def sweep(now: datetime | None = None) -> int:
+    """The safety net under the task queue: put back the changes of workers
+    that died mid-delivery, and wake a worker if anything is due. A task lost
+    with its worker (django-tasks-db leaves a SIGKILLed task "running" for
+    ever) thus delays delivery by one sweep interval, never for ever.
+
+    Returns how many changes are due now.
+    """
+    now = now or timezone.now()
+    release_stale_claims(now)
+    due = Change.objects.filter(status=Change.Status.PENDING, next_attempt_at__lte=now).count()
+    if due:
+        with transaction.atomic():
+            schedule_delivery()
+    return due
+
+
 def deliver_all(limit: int = 10_000) -> int:
     """Deliver everything that is due now; the number of changes attempted."""
     release_stale_claims()

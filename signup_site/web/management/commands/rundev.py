@@ -1,5 +1,5 @@
-"""`manage.py rundev [addr:port]`: the development server and the task worker
-together, as `make run` starts them. Ctrl-C stops both."""
+"""`manage.py rundev [addr:port]`: the development server, the task worker
+and the outbox sweeper together, as `make run` starts them. Ctrl-C stops all."""
 
 import signal
 import subprocess
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         processes = [
             subprocess.Popen([*manage, "runserver", options["addrport"]]),
             subprocess.Popen([*manage, "db_worker", "--interval", "0.5", "--no-reload"]),
+            subprocess.Popen([*manage, "sweep_outbox", "--interval", "15"]),
         ]
         stopping = False
 

@@ -1,0 +1,43 @@
+"""What an operator watches: is the outbox draining, and are opt-outs
+reaching Campaign in time (Gmail and Yahoo require them honoured within 48 h)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone
+
+from .models import Change, OptOut
+
+UNFINISHED = (Change.Status.PENDING, Change.Status.IN_PROGRESS)
+UNDELIVERED = (*UNFINISHED, Change.Status.PARKED)
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    backlog: int
+    parked: int
+    oldest_pending_seconds: float | None
+    oldest_undelivered_optout_seconds: float | None
+
+    @property
+    def optouts_late(self) -> bool:
+        age = self.oldest_undelivered_optout_seconds
+        return age is not None and age > settings.HEALTH_OPTOUT_MAX_AGE_HOURS * 3600
+
+
+def _age(moment: datetime | None, now: datetime) -> float | None:
+    return round((now - moment).total_seconds(), 1) if moment else None
+
+
+def outbox_health(now: datetime | None = None) -> OutboxHealth:
+    now = now or timezone.now()
+    pending = Change.objects.filter(status__in=UNFINISHED)
+    oldest_optout = OptOut.objects.filter(change__status__in=UNDELIVERED).aggregate(at=Min("created_at"))["at"]
+    return OutboxHealth(
+        backlog=pending.count(),
+        parked=Change.objects.filter(status=Change.Status.PARKED).count(),
+        oldest_pending_seconds=_age(pending.aggregate(at=Min("created_at"))["at"], now),
+        oldest_undelivered_optout_seconds=_age(oldest_optout, now),
+    )

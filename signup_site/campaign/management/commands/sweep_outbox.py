@@ -1,0 +1,41 @@
+"""`manage.py sweep_outbox`: run beside the task workers (one is enough;
+more are harmless). See `signup_site.campaign.outbox.sweep`."""
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from signup_site.campaign.outbox import sweep
+
+
+class Command(BaseCommand):
+    help = "Re-queue outbox changes whose worker died, and wake a worker when changes are due."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
+        parser.add_argument("--once", action="store_true", help="sweep once and exit (for cron)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        running = True
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while True:
+            close_old_connections()
+            due = sweep()
+            if options["verbosity"] > 1:
+                self.stdout.write(f"{due} changes due")
+            if options["once"]:
+                return
+            deadline = time.monotonic() + options["interval"]
+            while running and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if not running:
+                return

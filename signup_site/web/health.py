@@ -1,0 +1,26 @@
+"""`/healthz`: one endpoint for the load balancer and the operator's monitor."""
+
+from dataclasses import asdict
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from signup_site.campaign.health import outbox_health
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when healthy; 503 when the database is unreachable or an opt-out
+    has waited longer than HEALTH_OPTOUT_MAX_AGE_HOURS to reach Campaign."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        health = outbox_health()
+    except DatabaseError:
+        return JsonResponse({"status": "fail", "database": "unreachable"}, status=503)
+    status = "fail" if health.optouts_late else "ok"
+    body = {"status": status, "database": "ok", **asdict(health), "optouts_late": health.optouts_late}
+    return JsonResponse(body, status=503 if health.optouts_late else 200)

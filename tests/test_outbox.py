@@ -1,0 +1,193 @@
+"""The outbox and its worker: order per person, retries with backoff,
+parked rejections, the sweeper, the real task worker, and /healthz."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from signup_site.campaign import outbox
+from signup_site.campaign.errors import CampaignRejected, CampaignUnavailable
+from signup_site.campaign.models import (
+    Change,
+    LocalProfile,
+    LocalSubscription,
+    OptOut,
+    PendingSignup,
+    Subscriber,
+    Topic,
+)
+from signup_site.campaign.optouts import opt_out
+from signup_site.web.links import site_links
+from tests.backends import ScriptedBackend
+from tests.helpers import confirm_latest, run_worker, sign_up
+
+
+@pytest.fixture
+def scripted(settings) -> type[ScriptedBackend]:
+    settings.CAMPAIGN_BACKEND = "tests.backends.ScriptedBackend"
+    ScriptedBackend.failures = {}
+    ScriptedBackend.calls.clear()
+    return ScriptedBackend
+
+
+def subscriptions(email: str) -> set[str]:
+    return set(LocalSubscription.objects.filter(profile__email=email).values_list("service__name", flat=True))
+
+
+def make_due(changes=None) -> None:
+    (changes or Change.objects.all()).update(next_attempt_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_a_failing_change_holds_back_that_person_only(
+    client: Client, scripted: type[ScriptedBackend], newsletter: Topic, offers: Topic
+) -> None:
+    scripted.failures[("subscribe", "NEWSLETTER")] = [CampaignUnavailable("down")]
+    sign_up(client, "held@example.com", newsletter, offers)
+    sign_up(client, "free@example.com", newsletter)
+    run_worker()
+    for signup in PendingSignup.objects.all():
+        client.post(site_links.confirm_url(signup).removeprefix("http://testserver"))
+    run_worker()
+
+    # held@: the NEWSLETTER subscribe failed; SPECIAL_OFFERS and the email wait behind it.
+    assert subscriptions("held@example.com") == set()
+    held = Change.objects.filter(subscriber__email="held@example.com", status=Change.Status.PENDING)
+    assert held.count() == 3
+    failed = held.order_by("id").first()
+    assert failed.attempts == 1 and "down" in failed.last_error
+    assert failed.next_attempt_at > timezone.now()
+    # free@ was not held up by someone else's failure.
+    assert subscriptions("free@example.com") == {"NEWSLETTER"}
+
+    make_due()
+    run_worker()
+    assert subscriptions("held@example.com") == {"NEWSLETTER", "SPECIAL_OFFERS"}
+    assert not Change.objects.exclude(status=Change.Status.DONE).exists()
+
+
+@pytest.mark.django_db
+def test_subscribe_then_unsubscribe_ends_unsubscribed_despite_failures(
+    client: Client, scripted: type[ScriptedBackend], newsletter: Topic
+) -> None:
+    sign_up(client, "order@example.com", newsletter)
+    confirm_latest(client)
+    subscriber = Subscriber.objects.get()
+    scripted.failures[("subscribe", "NEWSLETTER")] = [CampaignUnavailable("blip"), CampaignUnavailable("blip")]
+    outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="NEWSLETTER")
+    opt_out(subscriber, newsletter, OptOut.Via.PAGE)
+    for _ in range(4):
+        run_worker()
+        make_due(Change.objects.filter(status=Change.Status.PENDING))
+    assert subscriptions("order@example.com") == set()
+    assert [c for c in scripted.calls if c[0] in {"subscribe", "unsubscribe"}][-1] == ("unsubscribe", "NEWSLETTER")
+
+
+def test_backoff_grows_is_capped_and_honours_retry_after(settings) -> None:
+    settings.CAMPAIGN_RETRY_BASE_SECONDS = 10
+    settings.CAMPAIGN_RETRY_MAX_SECONDS = 300
+    delays = [outbox.backoff(n) for n in range(1, 12)]
+    assert 5 <= delays[0] <= 10
+    assert 40 <= delays[3] <= 80
+    assert all(150 <= d <= 300 for d in delays[6:])
+    assert outbox.backoff(1, retry_after=120) == 120
+    assert len({round(outbox.backoff(5), 3) for _ in range(20)}) > 1  # jitter
+
+
+@pytest.mark.django_db
+def test_rejection_is_parked_not_retried_and_can_be_retried_from_admin(
+    client: Client, scripted: type[ScriptedBackend], newsletter: Topic
+) -> None:
+    sign_up(client, "bad@example.com", newsletter)
+    confirm_latest(client)
+    subscriber = Subscriber.objects.get()
+    scripted.failures[("update_profile", "*")] = [CampaignRejected("The value 'x' is not valid")]
+    change = outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, first_name="X")
+    run_worker()
+    change.refresh_from_db()
+    assert change.status == Change.Status.PARKED
+    assert "not valid" in change.last_error
+    make_due()
+    run_worker()
+    change.refresh_from_db()
+    assert change.attempts == 1  # parked changes are left alone
+
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("ops", "ops@example.com", "pw"))
+    response = admin.post(
+        "/admin/campaign/change/", {"action": "retry", "_selected_action": [change.pk]}
+    )
+    assert response.status_code == 302
+    run_worker()
+    change.refresh_from_db()
+    assert change.status == Change.Status.DONE
+    assert LocalProfile.objects.get().first_name == "X"
+
+
+@pytest.mark.django_db
+def test_unexpected_error_keeps_the_change_for_later(
+    client: Client, scripted: type[ScriptedBackend], newsletter: Topic
+) -> None:
+    sign_up(client, "bug@example.com", newsletter)
+    confirm_latest(client)
+    scripted.failures[("send_message", "*")] = [KeyError("bug")]
+    change = outbox.record(
+        Subscriber.objects.get(), Change.Kind.SEND_MESSAGE, message="welcome", email="bug@example.com", context={}
+    )
+    run_worker()
+    change.refresh_from_db()
+    assert change.status == Change.Status.PENDING
+    assert "Unexpected KeyError" in change.last_error
+
+
+@pytest.mark.django_db
+def test_sweep_releases_claims_of_dead_workers(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "dead@example.com", newsletter)
+    change = Change.objects.get()
+    # A worker claimed it and died.
+    Change.objects.filter(pk=change.pk).update(
+        status=Change.Status.IN_PROGRESS, claimed_at=timezone.now() - timedelta(minutes=30), attempts=1
+    )
+    assert outbox.sweep() == 1
+    assert Change.objects.get().status == Change.Status.PENDING
+    run_worker()
+    assert Change.objects.get().status == Change.Status.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_delivers_what_the_web_request_queued(client: Client, newsletter: Topic) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    sign_up(client, "worker@example.com", newsletter)
+    assert DBTaskResult.objects.count() == 1  # enqueued when the request's transaction committed
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    assert Change.objects.get().status == Change.Status.DONE
+
+
+@pytest.mark.django_db
+def test_healthz_reports_backlog_and_fails_on_late_opt_outs(client: Client, newsletter: Topic, settings) -> None:
+    settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
+    sign_up(client, "health@example.com", newsletter)
+    confirm_latest(client)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["backlog"] == 0
+
+    subscriber = Subscriber.objects.get()
+    optout = opt_out(subscriber, None, OptOut.Via.PAGE)
+    body = client.get("/healthz").json()
+    assert body["backlog"] == 1
+    assert body["oldest_undelivered_optout_seconds"] is not None
+
+    OptOut.objects.filter(pk=optout.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["optouts_late"] is True
+
+    run_worker()  # delivered: healthy again, however old the opt-out is
+    assert client.get("/healthz").status_code == 200
