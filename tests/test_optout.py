@@ -145,7 +145,7 @@ def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) ->
     assert "I get too many emails" in page
     assert "Weekly is plenty" in page
     assert "Opt-outs per reason" in page
-    assert "Suppression list: 1 people opted out of all email." in page
+    assert "Suppression list: 1 person opted out of all email." in page
 
 
 def test_suppression_is_honoured_by_the_site_at_once(client: Client, sam: Subscriber, newsletter: Topic) -> None:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import coupons, outbox
 from .models import (
@@ -87,10 +88,13 @@ class TopicAdmin(admin.ModelAdmin):
             except UnicodeDecodeError:
                 form.add_error("csv_file", _("The file is not UTF-8 text."))
             else:
+                added_text = ngettext("%(count)d code added.", "%(count)d codes added.", added)
+                skipped_text = ngettext(
+                    "%(count)d skipped (already known).", "%(count)d skipped (already known).", skipped
+                )
                 self.message_user(
                     request,
-                    _("%(added)d codes added, %(skipped)d skipped (already known).")
-                    % {"added": added, "skipped": skipped},
+                    f"{added_text % {'count': added}} {skipped_text % {'count': skipped}}",
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:campaign_topic_change", args=[topic.pk]))
@@ -141,7 +145,8 @@ class ChangeAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Retry the selected parked changes"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Change]) -> None:
         count = outbox.retry_parked(list(queryset))
-        self.message_user(request, _("%(count)d changes queued again.") % {"count": count})
+        message = ngettext("%(count)d change queued again.", "%(count)d changes queued again.", count)
+        self.message_user(request, message % {"count": count})
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The retry action needs change permission; the form stays read-only.

@@ -57,12 +57,20 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=language_choices)
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=language_choices,
+        error_messages={"invalid_choice": _("Choose a language from the list")},
+    )
     topics = TopicChoiceField(
         label=_("What would you like to receive?"),
         queryset=Topic.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one kind of email")},
+        error_messages={
+            "required": _("Choose at least one kind of email"),
+            "invalid_choice": _("Choose from the emails listed"),
+            "invalid_pk_value": _("Choose from the emails listed"),
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,11 +111,16 @@ class PreferencesForm(forms.Form):
             "invalid": _("Enter an email address in the right format, like name@example.com"),
         },
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=language_choices)
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=language_choices,
+        error_messages={"invalid_choice": _("Choose a language from the list")},
+    )
     topics = forms.MultipleChoiceField(
         label=_("Emails you receive"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose from the emails listed")},
     )
 
     def __init__(self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any) -> None:
@@ -148,6 +161,7 @@ class OptOutReasonForm(forms.Form):
         choices=OptOut.Reason.choices,
         required=False,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose a reason from the list")},
     )
     reason_text = forms.CharField(
         label=_("Anything else you would like to tell us? (optional)"),

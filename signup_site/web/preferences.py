@@ -5,7 +5,6 @@ to a clean URL (as Django's password reset does), so the token never leaks in
 a Referer or the browser history of a shared computer.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from signup_site.campaign.models import Subscriber
 
 from .forms import EmailLinkForm, PreferencesForm
 from .links import BadLink, ExpiredLink, Purpose, read_token, site_links
-from .views import bad_link
+from .views import bad_link, use_language_of
 
 SUBSCRIBER_KEY = "prefs_subscriber"
 SHOWN_KEY = "prefs_shown"
@@ -30,13 +29,7 @@ RETRY_AFTER_SECONDS = 120
 
 
 def activate_subscriber_language(request: HttpRequest, subscriber: Subscriber) -> None:
-    """On a page about one person, their stored language comes before the
-    browser's, unless they chose one here (`?lang=` or the language cookie)."""
-    if "lang" in request.GET or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if subscriber.language:
-        translation.activate(subscriber.language)
-        request.LANGUAGE_CODE = subscriber.language
+    use_language_of(request, subscriber.language)
 
 
 def _session_subscriber(request: HttpRequest) -> Subscriber | None:
@@ -70,11 +63,14 @@ def _unavailable(request: HttpRequest) -> HttpResponse:
 
 
 def _summary(result: prefs.UpdateResult) -> list[str]:
-    names = {"first_name": _("first name"), "last_name": _("last name"), "language": _("preferred language")}
-    lines = []
-    if result.fields:
-        changed = ", ".join(names[name] for name in result.fields)
-        lines.append(_("Updated your %(fields)s.") % {"fields": changed})
+    # One whole sentence per change: a list of field names spliced into a
+    # sentence cannot be translated well.
+    updated = {
+        "first_name": _("Updated your first name."),
+        "last_name": _("Updated your last name."),
+        "language": _("Updated your preferred language."),
+    }
+    lines = [updated[name] for name in result.fields]
     for topic in result.subscribed:
         lines.append(_("Subscribed to %(topic)s.") % {"topic": topic.display_label})
     for topic in result.unsubscribed:

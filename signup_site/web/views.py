@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -38,6 +39,16 @@ def evidence_for(request: HttpRequest, wording: str) -> Evidence:
         wording_version=CONSENT_VERSION,
         wording_sha256=consent_sha256(wording),
     )
+
+
+def use_language_of(request: HttpRequest, language: str) -> None:
+    """On a page about one person, their own language comes before the
+    browser's, unless they chose one here (`?lang=` or the language cookie)."""
+    if "lang" in request.GET or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 def bad_link(request: HttpRequest, error: BadLink) -> HttpResponse:
@@ -94,6 +105,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     signup = services.find_signup(payload.get("p", ""))
     if signup is None:
         return bad_link(request, BadLink(Purpose.CONFIRM))
+    use_language_of(request, signup.language)
     if request.method != "POST":
         return render(request, "web/confirm.html", {"signup": signup})
     confirmation = services.confirm_signup(
