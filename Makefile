@@ -61,7 +61,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy
+	DJANGO_DEBUG=true $(BIN)/mypy
 
 check: lint typecheck test
 

@@ -43,13 +43,23 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-used-in-production"
+_DEV_SECRET_KEY = "django-insecure-dev-only-key-never-used-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
@@ -152,7 +162,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, str]] = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -272,6 +282,14 @@ ACS_SCOPES = env_str(
 )
 ACS_API_URL = env_str("ACS_API_URL", "https://mc.adobe.io")
 ACS_IMS_URL = env_str("ACS_IMS_URL", "https://ims-na1.adobelogin.com")
+# Transactional message name -> ACS event id, e.g. "welcome=EVTwelcome,special-offer=EVTspecialOffer"
+# ("welcome.es=EVTwelcomeEs" for one language). A message without an event id is rejected.
+ACS_EVENTS = env_str("ACS_EVENTS")
+# Seconds to wait for a connection, for a write's answer (the worker), and for a
+# read's answer (the preferences page waits on those: keep it short).
+ACS_CONNECT_TIMEOUT_SECONDS = env_float("ACS_CONNECT_TIMEOUT_SECONDS", 3.05)
+ACS_TIMEOUT_SECONDS = env_float("ACS_TIMEOUT_SECONDS", 10.0)
+ACS_READ_TIMEOUT_SECONDS = env_float("ACS_READ_TIMEOUT_SECONDS", 5.0)
 V8_URL = env_str("V8_URL")
 V8_AUTH = env_str("V8_AUTH", "ims")
 V8_LOGIN = env_str("V8_LOGIN")
@@ -284,6 +302,18 @@ V8_PROFILE_STAGING_SCHEMA = env_str("V8_PROFILE_STAGING_SCHEMA", "nms:recipientS
 # The ACS and v8 emulators under /emulator/ (development and tests only; a
 # system check refuses them with DEBUG off).
 EMULATOR_ENABLED = env_bool("CAMPAIGN_EMULATOR", False)
+# What the emulated IMS and ACS accept; knobs change at run time through
+# /emulator/acs/_control/ (see signup_site/emulator/acs/control.py).
+EMULATOR_IMS = {
+    "CLIENTS": env_str("EMULATOR_IMS_CLIENTS", "emulator-client-id:emulator-client-secret"),
+    "TOKEN_SECONDS": env_int("EMULATOR_IMS_TOKEN_SECONDS", 86399),
+}
+EMULATOR_ACS = {
+    "ORGANIZATION": env_str("EMULATOR_ACS_ORGANIZATION", "acme-mkt-stage1"),
+    "TRANSACTIONAL_API": env_str("EMULATOR_ACS_TRANSACTIONAL_API", "mcacme"),
+    "LATENCY_SECONDS": env_float("EMULATOR_ACS_LATENCY_SECONDS", 0.0),
+    "SEND_MAIL": env_bool("EMULATOR_ACS_SEND_MAIL", True),
+}
 
 # Logs carry no personal data: the code logs ids, never addresses or names.
 LOGGING = {

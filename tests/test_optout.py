@@ -6,7 +6,14 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from signup_site.campaign.models import LocalMessage, LocalProfile, LocalSubscription, OptOut, Subscriber, Topic
+from signup_site.campaign.models import (
+    LocalMessage,
+    LocalProfile,
+    LocalSubscription,
+    OptOut,
+    Subscriber,
+    Topic,
+)
 from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
 
@@ -107,7 +114,9 @@ def test_all_email_opt_out_sets_blacklist_and_undo_restores_exactly(client: Clie
     assert OptOut.objects.get().ended_by == OptOut.Ended.UNDONE
 
 
-def test_undo_of_a_topic_opt_out_resubscribes_that_topic(client: Client, sam: Subscriber, offers: Topic) -> None:
+def test_undo_of_a_topic_opt_out_resubscribes_that_topic(
+    client: Client, sam: Subscriber, offers: Topic
+) -> None:
     path = unsubscribe_path(sam, offers)
     client.post(path, {"scope": "topic"})
     run_worker()
@@ -133,7 +142,8 @@ def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) ->
     client.post(path)
     optout = OptOut.objects.get()
     response = client.post(
-        f"{path}reason/", {"optout": str(optout.public_id), "reason": "too_many", "reason_text": "Weekly is plenty"}
+        f"{path}reason/",
+        {"optout": str(optout.public_id), "reason": "too_many", "reason_text": "Weekly is plenty"},
     )
     assert "Thank you for telling us." in html_of(response)
     optout.refresh_from_db()
@@ -148,7 +158,9 @@ def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) ->
     assert "Suppression list: 1 person opted out of all email." in page
 
 
-def test_suppression_is_honoured_by_the_site_at_once(client: Client, sam: Subscriber, newsletter: Topic) -> None:
+def test_suppression_is_honoured_by_the_site_at_once(
+    client: Client, sam: Subscriber, newsletter: Topic
+) -> None:
     client.post(unsubscribe_path(sam))
     # Campaign has not heard yet, and a topic message would go out: the site holds it.
     newsletter.opt_in_message = "welcome"
@@ -156,7 +168,9 @@ def test_suppression_is_honoured_by_the_site_at_once(client: Client, sam: Subscr
     from signup_site.campaign import outbox
     from signup_site.campaign.models import Change
 
-    outbox.record(sam, Change.Kind.SEND_MESSAGE, message="welcome", email=sam.email, language="en", context={})
+    outbox.record(
+        sam, Change.Kind.SEND_MESSAGE, message="welcome", email=sam.email, language="en", context={}
+    )
     sent_before = LocalMessage.objects.count()
     run_worker()
     assert LocalMessage.objects.count() == sent_before

@@ -77,14 +77,20 @@ def test_subscribe_then_unsubscribe_ends_unsubscribed_despite_failures(
     sign_up(client, "order@example.com", newsletter)
     confirm_latest(client)
     subscriber = Subscriber.objects.get()
-    scripted.failures[("subscribe", "NEWSLETTER")] = [CampaignUnavailable("blip"), CampaignUnavailable("blip")]
+    scripted.failures[("subscribe", "NEWSLETTER")] = [
+        CampaignUnavailable("blip"),
+        CampaignUnavailable("blip"),
+    ]
     outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="NEWSLETTER")
     opt_out(subscriber, newsletter, OptOut.Via.PAGE)
     for _ in range(4):
         run_worker()
         make_due(Change.objects.filter(status=Change.Status.PENDING))
     assert subscriptions("order@example.com") == set()
-    assert [c for c in scripted.calls if c[0] in {"subscribe", "unsubscribe"}][-1] == ("unsubscribe", "NEWSLETTER")
+    assert [c for c in scripted.calls if c[0] in {"subscribe", "unsubscribe"}][-1] == (
+        "unsubscribe",
+        "NEWSLETTER",
+    )
 
 
 def test_backoff_grows_is_capped_and_honours_retry_after(settings) -> None:
@@ -118,9 +124,7 @@ def test_rejection_is_parked_not_retried_and_can_be_retried_from_admin(
 
     admin = Client()
     admin.force_login(User.objects.create_superuser("ops", "ops@example.com", "pw"))
-    response = admin.post(
-        "/admin/campaign/change/", {"action": "retry", "_selected_action": [change.pk]}
-    )
+    response = admin.post("/admin/campaign/change/", {"action": "retry", "_selected_action": [change.pk]})
     assert response.status_code == 302
     run_worker()
     change.refresh_from_db()
@@ -136,7 +140,11 @@ def test_unexpected_error_keeps_the_change_for_later(
     confirm_latest(client)
     scripted.failures[("send_message", "*")] = [KeyError("bug")]
     change = outbox.record(
-        Subscriber.objects.get(), Change.Kind.SEND_MESSAGE, message="welcome", email="bug@example.com", context={}
+        Subscriber.objects.get(),
+        Change.Kind.SEND_MESSAGE,
+        message="welcome",
+        email="bug@example.com",
+        context={},
     )
     run_worker()
     change.refresh_from_db()
@@ -169,7 +177,9 @@ def test_the_task_worker_delivers_what_the_web_request_queued(client: Client, ne
 
 
 @pytest.mark.django_db
-def test_healthz_reports_backlog_and_fails_on_late_opt_outs(client: Client, newsletter: Topic, settings) -> None:
+def test_healthz_reports_backlog_and_fails_on_late_opt_outs(
+    client: Client, newsletter: Topic, settings
+) -> None:
     settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
     sign_up(client, "health@example.com", newsletter)
     confirm_latest(client)

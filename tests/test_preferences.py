@@ -76,7 +76,9 @@ def test_update_patches_only_changed_fields_and_topics(client: Client, jane: Sub
     assert response.status_code == 302
     run_worker()
 
-    updates = [call for call in RecordingBackend.calls if call[0] in {"update_profile", "subscribe", "unsubscribe"}]
+    updates = [
+        call for call in RecordingBackend.calls if call[0] in {"update_profile", "subscribe", "unsubscribe"}
+    ]
     assert updates == [
         ("update_profile", {"last_name": "Smith"}),
         ("subscribe", "SPECIAL_OFFERS"),
@@ -173,7 +175,9 @@ def test_email_change_to_an_address_already_subscribed_is_refused(
     assert PendingEmailChange.objects.get().confirmed_at is None
 
 
-def test_campaign_unreachable_gives_503_and_keeps_the_update(client: Client, jane: Subscriber, settings) -> None:
+def test_campaign_unreachable_gives_503_and_keeps_the_update(
+    client: Client, jane: Subscriber, settings
+) -> None:
     open_preferences(client)
     settings.CAMPAIGN_BACKEND = "tests.backends.DownBackend"
     from signup_site.campaign.backends import reset_backends

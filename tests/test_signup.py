@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def subscriptions_of(email: str) -> set[str]:
-    return set(
-        LocalSubscription.objects.filter(profile__email=email).values_list("service__name", flat=True)
-    )
+    return set(LocalSubscription.objects.filter(profile__email=email).values_list("service__name", flat=True))
 
 
 def test_root_redirects_to_signup(client: Client) -> None:
@@ -149,8 +147,12 @@ def test_same_response_for_known_and_unknown_addresses(client: Client, newslette
     sign_up(client, "member@example.com", newsletter)
     confirm_latest(client)
 
-    known = client.post("/signup/", {"email": "member@example.com", "language": "en", "topics": [newsletter.pk]})
-    unknown = client.post("/signup/", {"email": "stranger@example.com", "language": "en", "topics": [newsletter.pk]})
+    known = client.post(
+        "/signup/", {"email": "member@example.com", "language": "en", "topics": [newsletter.pk]}
+    )
+    unknown = client.post(
+        "/signup/", {"email": "stranger@example.com", "language": "en", "topics": [newsletter.pk]}
+    )
     assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
     assert client.get(known["Location"]).content == client.get(unknown["Location"]).content
 
@@ -193,7 +195,9 @@ def test_consent_evidence_recorded_for_request_and_confirmation(client: Client, 
         request.delete()
 
 
-def test_confirmation_emails_are_rate_limited_per_address(client: Client, newsletter: Topic, settings) -> None:
+def test_confirmation_emails_are_rate_limited_per_address(
+    client: Client, newsletter: Topic, settings
+) -> None:
     settings.SIGNUP_EMAILS_PER_HOUR = 2
     for _ in range(5):
         sign_up(client, "victim@example.com", newsletter)
@@ -201,7 +205,9 @@ def test_confirmation_emails_are_rate_limited_per_address(client: Client, newsle
     assert len(mail.outbox) == 2
 
 
-def test_without_double_opt_in_signup_is_confirmed_at_once(client: Client, newsletter: Topic, settings) -> None:
+def test_without_double_opt_in_signup_is_confirmed_at_once(
+    client: Client, newsletter: Topic, settings
+) -> None:
     settings.SIGNUP_DOUBLE_OPT_IN = False
     sign_up(client, "quick@example.com", newsletter)
     run_worker()

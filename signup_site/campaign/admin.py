@@ -56,7 +56,15 @@ class CouponImportForm(forms.Form):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
-    list_display = ["label", "service_name", "order", "active", "show_on_signup", "is_special_offer", "free_coupons"]
+    list_display = [
+        "label",
+        "service_name",
+        "order",
+        "active",
+        "show_on_signup",
+        "is_special_offer",
+        "free_coupons",
+    ]
     list_editable = ["order", "active", "show_on_signup"]
     prepopulated_fields = {"slug": ["label"]}
     inlines = [TopicTranslationInline]
@@ -64,7 +72,7 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description=_("free pool coupons"))
     def free_coupons(self, topic: Topic) -> int | str:
         if not topic.is_special_offer or topic.coupon_source != Topic.CouponSource.POOL:
-            return "–"
+            return "-"
         return topic.coupons.filter(holder_key__isnull=True).count()
 
     def get_urls(self) -> list[URLPattern]:
@@ -134,7 +142,16 @@ class CouponAdmin(admin.ModelAdmin):
 
 @admin.register(Change)
 class ChangeAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "status", "subscriber", "attempts", "next_attempt_at", "short_error", "created_at"]
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "subscriber",
+        "attempts",
+        "next_attempt_at",
+        "short_error",
+        "created_at",
+    ]
     list_filter = ["status", "kind"]
     actions = ["retry"]
 
@@ -155,7 +172,16 @@ class ChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(OptOut)
 class OptOutAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "subscriber", "scope", "via", "reason", "reason_text", "ended_at", "ended_by"]
+    list_display = [
+        "created_at",
+        "subscriber",
+        "scope",
+        "via",
+        "reason",
+        "reason_text",
+        "ended_at",
+        "ended_by",
+    ]
     list_filter = ["reason", "via", "topic", ("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["subscriber__email", "reason_text"]
     change_list_template = "admin/campaign/optout/change_list.html"
@@ -164,7 +190,9 @@ class OptOutAdmin(ReadOnlyAdmin):
     def scope(self, optout: OptOut) -> str:
         return optout.topic.label if optout.topic else str(_("All email"))
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().changelist_view(request, extra_context)
         if isinstance(response, TemplateResponse) and response.context_data is not None:
             queryset = response.context_data["cl"].queryset

@@ -34,7 +34,9 @@ def _age(moment: datetime | None, now: datetime) -> float | None:
 def outbox_health(now: datetime | None = None) -> OutboxHealth:
     now = now or timezone.now()
     pending = Change.objects.filter(status__in=UNFINISHED)
-    oldest_optout = OptOut.objects.filter(change__status__in=UNDELIVERED).aggregate(at=Min("created_at"))["at"]
+    oldest_optout = OptOut.objects.filter(change__status__in=UNDELIVERED).aggregate(at=Min("created_at"))[
+        "at"
+    ]
     return OutboxHealth(
         backlog=pending.count(),
         parked=Change.objects.filter(status=Change.Status.PARKED).count(),

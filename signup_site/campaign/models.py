@@ -43,9 +43,7 @@ class Topic(models.Model):
         default=False,
         help_text=_("Opting in allocates a gift coupon, once per person, ever."),
     )
-    coupon_source = models.CharField(
-        max_length=16, choices=CouponSource, default=CouponSource.GENERATED
-    )
+    coupon_source = models.CharField(max_length=16, choices=CouponSource, default=CouponSource.GENERATED)
     coupon_prefix = models.CharField(max_length=12, blank=True, default="GIFT-")
 
     class Meta:

@@ -59,9 +59,9 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 def release_stale_claims(now: datetime | None = None) -> int:
     """Put back changes claimed by a worker that died before finishing them."""
     now = now or timezone.now()
-    return Change.objects.filter(
-        status=Change.Status.IN_PROGRESS, claimed_at__lt=now - STALE_CLAIM
-    ).update(status=Change.Status.PENDING, claimed_at=None)
+    return Change.objects.filter(status=Change.Status.IN_PROGRESS, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Change.Status.PENDING, claimed_at=None
+    )
 
 
 def _claim_next(now: datetime) -> Change | None:

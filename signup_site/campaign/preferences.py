@@ -8,6 +8,7 @@ Writing queues only what changed.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -39,8 +40,14 @@ class Snapshot:
         return {**vars(self), "topics": sorted(self.topics)}
 
     @classmethod
-    def from_session(cls, data: dict[str, object]) -> "Snapshot":
-        return cls(**{**data, "topics": frozenset(data["topics"])})  # type: ignore[arg-type]
+    def from_session(cls, data: dict[str, Any]) -> "Snapshot":
+        return cls(
+            first_name=str(data["first_name"]),
+            last_name=str(data["last_name"]),
+            email=str(data["email"]),
+            language=str(data["language"]),
+            topics=frozenset(str(name) for name in data["topics"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -153,7 +160,11 @@ def update_preferences(
     email address takes effect once its owner confirms it.
     """
     offered = {topic.service_name: topic for topic in offered_topics()}
-    fields = {name: getattr(submitted, name) for name in PROFILE_FIELDS if getattr(submitted, name) != getattr(shown, name)}
+    fields = {
+        name: getattr(submitted, name)
+        for name in PROFILE_FIELDS
+        if getattr(submitted, name) != getattr(shown, name)
+    }
     added = [offered[name] for name in sorted(submitted.topics - shown.topics) if name in offered]
     removed = [offered[name] for name in sorted(shown.topics - submitted.topics) if name in offered]
     new_email = normalise_email(submitted.email)

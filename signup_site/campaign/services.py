@@ -221,19 +221,29 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
                 logger.error("offer %s has no coupons left", topic.slug)
                 continue
             if issued:
-                _send(subscriber, topic.opt_in_message or "special-offer", topic, {
-                    **context,
-                    "couponCode": coupon.code,
-                    "offerName": topic.display_label,
-                    "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
-                })
+                _send(
+                    subscriber,
+                    topic.opt_in_message or "special-offer",
+                    topic,
+                    {
+                        **context,
+                        "couponCode": coupon.code,
+                        "offerName": topic.display_label,
+                        "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
+                    },
+                )
                 offer_sent = True
         elif topic.opt_in_message:
-            _send(subscriber, topic.opt_in_message, topic, {
-                **context,
-                "topicName": topic.display_label,
-                "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
-            })
+            _send(
+                subscriber,
+                topic.opt_in_message,
+                topic,
+                {
+                    **context,
+                    "topicName": topic.display_label,
+                    "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
+                },
+            )
     if first_confirmation and not offer_sent and settings.SIGNUP_WELCOME_MESSAGE:
         _send(subscriber, settings.SIGNUP_WELCOME_MESSAGE, None, context)
     return Confirmation(signup, already_confirmed=False, topics=topics, coupon_issued=offer_sent)

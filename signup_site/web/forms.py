@@ -4,9 +4,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language_info
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from signup_site.campaign.addresses import normalise_email
@@ -31,7 +30,7 @@ def topic_label(topic: Topic) -> str:
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Topic) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Topic) -> str:
         return topic_label(obj)
 
 
@@ -123,13 +122,17 @@ class PreferencesForm(forms.Form):
         error_messages={"invalid_choice": _("Choose from the emails listed")},
     )
 
-    def __init__(self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = []
         for topic in topics:
             label = topic_label(topic)
             if topic.service_name in pending:
-                label = format_html('{} <span class="badge text-bg-light">{}</span>', label, _("being updated"))
+                label = format_html(
+                    '{} <span class="badge text-bg-light">{}</span>', label, _("being updated")
+                )
             choices.append((topic.service_name, label))
         self.fields["topics"].choices = choices  # type: ignore[attr-defined]
 

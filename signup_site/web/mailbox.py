@@ -60,7 +60,7 @@ class StoredEmail:
 
     def body(self, subtype: str) -> str:
         part = self.message.get_body(preferencelist=(subtype,))
-        return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+        return part.get_content() if part is not None else ""
 
     @property
     def body_text(self) -> str:
@@ -75,7 +75,7 @@ class StoredEmail:
 
 def _read(path: Path) -> StoredEmail:
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    return StoredEmail(id=path.stem, message=parsed)  # type: ignore[arg-type]
+    return StoredEmail(id=path.stem, message=parsed)
 
 
 def list_emails() -> list[StoredEmail]:

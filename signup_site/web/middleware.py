@@ -1,5 +1,7 @@
+from typing import Literal, cast
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -21,7 +23,7 @@ class LanguageMiddleware(LocaleMiddleware):
         else:
             super().process_request(request)
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         response = super().process_response(request, response)
         if chosen := getattr(request, "language_chosen", None):
             response.set_cookie(
@@ -30,6 +32,6 @@ class LanguageMiddleware(LocaleMiddleware):
                 max_age=settings.LANGUAGE_COOKIE_AGE,
                 secure=settings.LANGUAGE_COOKIE_SECURE,
                 httponly=True,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                samesite=cast(Literal["Lax", "Strict", "None"], settings.LANGUAGE_COOKIE_SAMESITE),
             )
         return response

@@ -51,7 +51,9 @@ def page(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "web/optout.html", {"topic": topic, "token": token})
     chosen = topic if topic is not None and request.POST.get("scope") == "topic" else None
     optout = optouts.opt_out(subscriber, chosen, OptOut.Via.PAGE)
-    return render(request, "web/optout_done.html", {"optout": optout, "token": token, "form": OptOutReasonForm()})
+    return render(
+        request, "web/optout_done.html", {"optout": optout, "token": token, "form": OptOutReasonForm()}
+    )
 
 
 def _own_optout(request: HttpRequest, subscriber: Subscriber) -> OptOut | None:

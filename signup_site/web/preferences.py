@@ -76,7 +76,9 @@ def _summary(result: prefs.UpdateResult) -> list[str]:
     for topic in result.unsubscribed:
         lines.append(_("Unsubscribed from %(topic)s.") % {"topic": topic.display_label})
     if result.email_change_requested:
-        lines.append(_("We sent a link to your new email address. The change applies once you open it and confirm."))
+        lines.append(
+            _("We sent a link to your new email address. The change applies once you open it and confirm.")
+        )
     return lines
 
 
@@ -126,7 +128,9 @@ def edit(request: HttpRequest) -> HttpResponse:
             topics=current.topics,
             pending=current.pending,
         )
-    pending_fields = [name for name in ("first_name", "last_name", "email", "language") if name in current.pending]
+    pending_fields = [
+        name for name in ("first_name", "last_name", "email", "language") if name in current.pending
+    ]
     return render(
         request,
         "web/prefs_edit.html",
@@ -167,4 +171,3 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     except prefs.AddressTaken:
         return render(request, "web/prefs_email_confirm.html", {"change": change, "taken": True}, status=409)
     return render(request, "web/prefs_email_done.html", {"change": change})
-

@@ -1,16 +1,18 @@
 """The public pages. Each view parses, calls the service module, renders."""
 
+from typing import cast
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.csp import CSP
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django.utils.csp import CSP
 
 from signup_site.campaign import services
 from signup_site.campaign.services import Evidence, SignupRequest
@@ -122,7 +124,10 @@ def _require_mailbox() -> None:
 
 
 # The mailbox shows emails as mail clients do, inline styles included.
-MAILBOX_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+MAILBOX_CSP: dict[str, list[str]] = {
+    **cast(dict[str, list[str]], settings.SECURE_CSP),
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+}
 
 
 @never_cache
