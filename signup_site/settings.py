@@ -252,8 +252,16 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Signup Site <news@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Tasks: the outbox is delivered by a worker (`manage.py db_worker`).
-TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Tasks: the outbox is delivered by a worker. Default: django-tasks-db on the
+# site's database (`manage.py db_worker`). With TASKS_BACKEND=
+# django_tasks_rq.RQBackend and REDIS_URL, tasks go through Redis instead
+# (`manage.py rqworker default --with-scheduler`). Either way the outbox
+# table stays the source of truth, and the sweeper covers lost tasks.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # The product's own settings.
 SIGNUP_DOUBLE_OPT_IN = env_bool("SIGNUP_DOUBLE_OPT_IN", True)

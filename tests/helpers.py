@@ -11,6 +11,17 @@ from signup_site.campaign.outbox import deliver_all
 URL = re.compile(r"https?://[^\s\"<>]+")
 
 
+def database_url() -> str:
+    """A DATABASE_URL for the test database, for processes the tests start."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def html_of(response: object) -> str:
     """A response's HTML with runs of white space folded to one space."""
     return " ".join(response.content.decode().split())  # type: ignore[attr-defined]
