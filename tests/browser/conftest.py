@@ -53,7 +53,8 @@ def site(live_server: Any, settings: Any) -> str:
     """The live server's base URL, with the default topics in its database.
 
     `live_server` needs a transactional database, and the flush that ends
-    each transactional test also removes what the data migration seeded.
+    each transactional test also removes what the data migration seeded
+    (checked: only the first browser test of a run finds the two topics).
     Re-seeding through the migration's own function is cheaper and plainer
     than `serialized_rollback` (which would serialise and reload the whole
     database around every test); `seed_default_topics` is idempotent.
@@ -84,7 +85,7 @@ def page(context: BrowserContext) -> Page:
 
 
 @pytest.fixture
-def no_js_page(browser: Browser) -> Iterator[Page]:
+def browser_without_js(browser: Browser) -> Iterator[Page]:
     context = _new_context(browser, java_script_enabled=False)
     yield context.new_page()
     context.close()

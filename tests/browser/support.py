@@ -1,0 +1,85 @@
+"""What the browser tests share: moving with the keyboard, emailed links,
+and axe audits."""
+
+import re
+
+from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
+from playwright.sync_api import Page
+
+FAILING_IMPACTS = {"serious", "critical"}
+_axe = Axe()
+
+DESCRIBE_FOCUS = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return "<body>";
+    const label = el.labels && el.labels.length ? el.labels[0].innerText : (el.innerText || "");
+    return `<${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}> ${label.trim().slice(0, 40)}`;
+}"""
+
+
+def focus_description(page: Page) -> str:
+    return str(page.evaluate(DESCRIBE_FOCUS))
+
+
+def is_focused(page: Page, selector: str) -> bool:
+    return bool(page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector))
+
+
+def assert_focused(page: Page, selector: str) -> None:
+    assert is_focused(page, selector), f"focus is on {focus_description(page)}, not {selector}"
+
+
+def tab_to(page: Page, selector: str, *, backwards: bool = False, limit: int = 30) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches `selector`,
+    as a keyboard user would; fail listing every stop if it is never reached."""
+    key = "Shift+Tab" if backwards else "Tab"
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if is_focused(page, selector):
+            return
+        stops.append(focus_description(page))
+    raise AssertionError(f"{key} never reached {selector}; it stopped on:\n  " + "\n  ".join(stops))
+
+
+def type_into(page: Page, selector: str, text: str, *, replace: bool = False) -> None:
+    """Tab to a text field and type, replacing what is there if asked."""
+    tab_to(page, selector)
+    if replace:
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.press("Delete")
+    page.keyboard.type(text)
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now."""
+    results = _axe.run(page)
+    failing = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
+    if failing:
+        lines = [f"axe found {len(failing)} serious or critical violation(s) on {page.url}:"]
+        for violation in failing:
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+            lines.append(f"  {violation['helpUrl']}")
+            for node in violation["nodes"]:
+                targets = ", ".join(" ".join(t) if isinstance(t, list) else t for t in node["target"])
+                summary = " ".join(str(node.get("failureSummary", "")).split())
+                lines.append(f"    at {targets}: {summary[:300]}")
+        raise AssertionError("\n".join(lines))
+
+
+URL = re.compile(r"https?://[^\s\"<>]+")
+
+
+def link_in(message: mail.EmailMessage, site: str, path: str) -> str:
+    """The first absolute link to `site` + `path` in an email's text body."""
+    found = [url for url in URL.findall(str(message.body)) if url.startswith(site + path)]
+    assert found, f"no {site}{path} link in: {message.body}"
+    return found[0]
+
+
+def press_and_wait(page: Page, key: str = "Enter") -> None:
+    """Press a key that submits a form or follows a link, and wait for the
+    page it leads to (a POST that re-renders the same URL included)."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
