@@ -279,6 +279,8 @@ HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)
 CAMPAIGN_BACKEND = env_str("CAMPAIGN_BACKEND", "local")
 CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 30)
 CAMPAIGN_RETRY_MAX_SECONDS = env_int("CAMPAIGN_RETRY_MAX_SECONDS", 3600)
+# A change claimed longer ago than this is taken back from a worker presumed dead.
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 ACS_ORGANIZATION = env_str("ACS_ORGANIZATION")
 ACS_TRANSACTIONAL_API = env_str("ACS_TRANSACTIONAL_API")
 ACS_CLIENT_ID = env_str("ACS_CLIENT_ID")
@@ -307,6 +309,16 @@ V8_CLIENT_SECRET = env_str("V8_CLIENT_SECRET")
 V8_SCOPES = env_str("V8_SCOPES", ACS_SCOPES)
 V8_IMS_URL = env_str("V8_IMS_URL", "https://ims-na1.adobelogin.com")
 V8_PROFILE_STAGING_SCHEMA = env_str("V8_PROFILE_STAGING_SCHEMA", "nms:recipientStg")
+# How the v8 backend sends messages: "site" (Django's email, like the local
+# backend) or "rtevent" (nms:rtEvent#PushEvent, Message Center); many v8
+# instances have no transactional REST API.
+V8_MESSAGES = env_str("V8_MESSAGES", "site")
+V8_EVENT_TYPES = env_str("V8_EVENT_TYPES")  # message=eventType pairs for rtevent; default: the name
+# Staging is copied to the cloud tables hourly by default: changes delivered
+# this recently stay "pending" on the preferences page until a read shows them.
+V8_STAGING_DELAY_MINUTES = env_int("V8_STAGING_DELAY_MINUTES", 120)
+V8_CONNECT_TIMEOUT_SECONDS = env_float("V8_CONNECT_TIMEOUT_SECONDS", 3.05)
+V8_READ_TIMEOUT_SECONDS = env_float("V8_READ_TIMEOUT_SECONDS", 10.0)
 # The ACS and v8 emulators under /emulator/ (development and tests only; a
 # system check refuses them with DEBUG off).
 EMULATOR_ENABLED = env_bool("CAMPAIGN_EMULATOR", False)
@@ -321,6 +333,14 @@ EMULATOR_ACS = {
     "TRANSACTIONAL_API": env_str("EMULATOR_ACS_TRANSACTIONAL_API", "mcacme"),
     "LATENCY_SECONDS": env_float("EMULATOR_ACS_LATENCY_SECONDS", 0.0),
     "SEND_MAIL": env_bool("EMULATOR_ACS_SEND_MAIL", True),
+}
+# What the emulated v8 SOAP router accepts (knobs: /emulator/v8/_control/).
+EMULATOR_V8 = {
+    "LOGINS": env_str("EMULATOR_V8_LOGINS", "emulator-operator:emulator-password"),
+    "SESSION_SECONDS": env_int("EMULATOR_V8_SESSION_SECONDS", 86400),
+    "LATENCY_SECONDS": env_float("EMULATOR_V8_LATENCY_SECONDS", 0.0),
+    # Apply staging by itself this long after a write (0: only on _control/replicate).
+    "REPLICATE_AFTER_SECONDS": env_float("EMULATOR_V8_REPLICATE_AFTER_SECONDS", 0.0),
 }
 
 # Logs carry no personal data: the code logs ids, never addresses or names.

@@ -12,22 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .backends import get_backend
 from .backends.base import Message, ProfileFields
-from .errors import CampaignError, CampaignRejected, CampaignUnavailable, ProfileNotFound
-from .mail import build_email
+from .errors import CampaignError, CampaignRejected, ProfileNotFound
+from .mail import send_site_email
 from .models import Change, Subscriber
 from .optouts import is_suppressed
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this belongs to a worker that died mid-delivery.
-STALE_CLAIM = timedelta(minutes=10)
 UNFINISHED = (Change.Status.PENDING, Change.Status.IN_PROGRESS)
 
 
@@ -59,7 +56,10 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 def release_stale_claims(now: datetime | None = None) -> int:
     """Put back changes claimed by a worker that died before finishing them."""
     now = now or timezone.now()
-    return Change.objects.filter(status=Change.Status.IN_PROGRESS, claimed_at__lt=now - STALE_CLAIM).update(
+    # A claim older than this belongs to a worker that died mid-delivery: one
+    # delivery is a few requests with timeouts of seconds.
+    stale = timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    return Change.objects.filter(status=Change.Status.IN_PROGRESS, claimed_at__lt=now - stale).update(
         status=Change.Status.PENDING, claimed_at=None
     )
 
@@ -187,6 +187,15 @@ def _with_profile(subscriber: Subscriber, action: Any) -> None:
         action(_resolve_pkey(subscriber, refresh=True))
 
 
+def _update_profile(subscriber: Subscriber, pkey: str, fields: ProfileFields) -> None:
+    """Update the profile; keep its new key if the change gave it one (v8 keys
+    profiles by address, so an address change re-keys them)."""
+    new_pkey = get_backend().update_profile(pkey, fields)
+    if new_pkey and new_pkey != pkey:
+        Subscriber.objects.filter(pk=subscriber.pk).update(campaign_pkey=new_pkey)
+        subscriber.campaign_pkey = new_pkey
+
+
 def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> None:
     """Find the person's profile (cached key, then email) or create it; then
     bring it up to date. Safe to repeat: a retry finds what a crash created."""
@@ -220,7 +229,7 @@ def _apply(change: Change) -> None:
             _sync_profile(subscriber, _profile_fields(payload))
         case Change.Kind.UPDATE_PROFILE:
             fields = _profile_fields(payload)
-            _with_profile(subscriber, lambda pkey: backend.update_profile(pkey, fields))
+            _with_profile(subscriber, lambda pkey: _update_profile(subscriber, pkey, fields))
         case Change.Kind.SUBSCRIBE:
             _with_profile(subscriber, lambda pkey: backend.subscribe(pkey, payload["service"]))
         case Change.Kind.UNSUBSCRIBE:
@@ -239,12 +248,6 @@ def _apply(change: Change) -> None:
                 )
             )
         case Change.Kind.SITE_EMAIL:
-            email = build_email(
-                payload["template"], payload["email"], payload["language"], payload["context"]
-            )
-            try:
-                mailers.default.send_messages([email])
-            except OSError as exc:
-                raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc
+            send_site_email(payload["template"], payload["email"], payload["language"], payload["context"])
         case _:
             raise CampaignRejected(f"Unknown change kind {change.kind!r}")
