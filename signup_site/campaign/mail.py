@@ -9,9 +9,11 @@ site's own mail, the local Campaign and a real Campaign event alike.
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from .errors import CampaignUnavailable
 
 
 def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -> EmailMultiAlternatives:
@@ -29,3 +31,13 @@ def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -
     message = EmailMultiAlternatives(subject, text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def send_site_email(name: str, to: str, language: str, context: Mapping[str, str]) -> None:
+    """Send one of the site's emails through Django's default mailer; a mail
+    server that cannot be reached is `CampaignUnavailable` (retried later)."""
+    email = build_email(name, to, language, context)
+    try:
+        mailers.default.send_messages([email])
+    except OSError as exc:
+        raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc

@@ -108,7 +108,7 @@ class Subscriber(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     # Campaign's key for the profile, cached server-side; re-resolved by email
     # when Campaign answers "not found".
-    campaign_pkey = models.CharField(max_length=128, blank=True)
+    campaign_pkey = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 

@@ -3,7 +3,9 @@
 Reading goes to Campaign (by PKey, re-resolved by email once when Campaign no
 longer knows the key) and overlays the person's own changes that have not
 reached Campaign yet, so someone who just pressed "Update" sees their update.
-Writing queues only what changed.
+Where Campaign applies accepted writes later (v8 staging: the backend's
+`apply_delay`), changes delivered within that delay stay pending until a read
+shows them applied. Writing queues only what changed.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import optouts, outbox
@@ -89,11 +92,22 @@ def _read_profile(subscriber: Subscriber) -> Profile | None:
         except ProfileNotFound:
             pass  # the key changed (e.g. an instance migration): find them again
     profile = backend.find_profile(subscriber.email)
-    pkey = profile.pkey if profile else ""
-    if pkey != subscriber.campaign_pkey:
-        Subscriber.objects.filter(pk=subscriber.pk).update(campaign_pkey=pkey)
-        subscriber.campaign_pkey = pkey
+    # A miss keeps the cached key: on v8 a profile the outbox created is not
+    # readable until staging is replicated, and later writes need its key.
+    if profile is not None and profile.pkey != subscriber.campaign_pkey:
+        Subscriber.objects.filter(pk=subscriber.pk).update(campaign_pkey=profile.pkey)
+        subscriber.campaign_pkey = profile.pkey
     return profile
+
+
+def _unconfirmed_changes(subscriber: Subscriber) -> QuerySet[Change]:
+    """The person's changes a read may not show yet: those not delivered, and
+    those delivered within the backend's apply delay (v8 staging)."""
+    unconfirmed = Q(status__in=UNFINISHED)
+    delay = get_backend().apply_delay
+    if delay:
+        unconfirmed |= Q(status=Change.Status.DONE, delivered_at__gte=timezone.now() - delay)
+    return subscriber.changes.filter(unconfirmed).order_by("id")
 
 
 def get_preferences(subscriber: Subscriber) -> Preferences:
@@ -121,23 +135,33 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
         }
         stopped_all = False
 
-    pending: set[str] = set()
+    read = dict(state)
+    undelivered: set[str] = set()  # fields and services with changes on their way
+    delivered: set[str] = set()  # ... or accepted, but maybe not applied yet
     topic_state = set(subscribed)
-    for change in subscriber.changes.filter(status__in=UNFINISHED).order_by("id"):
+    for change in _unconfirmed_changes(subscriber):
         payload = change.payload
+        touched = delivered if change.status == Change.Status.DONE else undelivered
         if change.kind in (Change.Kind.UPDATE_PROFILE, Change.Kind.SYNC_PROFILE):
             for name in (*PROFILE_FIELDS, "email"):
                 if name in payload and payload[name] != state[name]:
                     state[name] = payload[name]
-                    pending.add(name)
+                    touched.add(name)
             if "blacklist_email" in payload:
                 stopped_all = payload["blacklist_email"]
         elif change.kind == Change.Kind.SUBSCRIBE and payload["service"] in offered:
             topic_state.add(payload["service"])
-            pending.add(payload["service"])
+            touched.add(payload["service"])
         elif change.kind == Change.Kind.UNSUBSCRIBE and payload["service"] in offered:
             topic_state.discard(payload["service"])
-            pending.add(payload["service"])
+            touched.add(payload["service"])
+    # A delivered change is pending until a read shows it applied.
+    applied = {
+        name
+        for name in delivered
+        if (state[name] == read[name] if name in state else (name in topic_state) == (name in subscribed))
+    }
+    pending = undelivered | (delivered - applied)
     # The site honours an opt-out at once, whatever Campaign reports.
     stopped_all = stopped_all or optouts.is_suppressed(subscriber)
     waiting = subscriber.email_changes.filter(confirmed_at__isnull=True).order_by("-id").first()

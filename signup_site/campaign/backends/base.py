@@ -10,6 +10,7 @@ are no-ops, and `find_profile` comes before any `create_profile`.
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 # Campaign's preferredLanguage enumeration values for the site's languages.
 CAMPAIGN_LANGUAGES = {"en": "en_us", "es": "es_es"}
@@ -77,6 +78,11 @@ class Message:
 class CampaignBackend(ABC):
     """One Campaign. Instances are shared by the threads of a process."""
 
+    # How long Campaign may take to show, in reads, a write it has accepted:
+    # zero when writes apply at once; v8 stages them and applies them hourly.
+    # Until then the preferences page shows such changes as pending.
+    apply_delay: timedelta = timedelta(0)
+
     @abstractmethod
     def find_profile(self, email: str) -> Profile | None:
         """The profile with this email address (the oldest if several), or None."""
@@ -90,8 +96,12 @@ class CampaignBackend(ABC):
         """Read a profile by its PKey; `ProfileNotFound` when it is gone."""
 
     @abstractmethod
-    def update_profile(self, pkey: str, fields: ProfileFields) -> None:
-        """PATCH the fields that are set, and only those."""
+    def update_profile(self, pkey: str, fields: ProfileFields) -> str | None:
+        """PATCH the fields that are set, and only those.
+
+        Returns the profile's new PKey when the change gave it one (v8 keys
+        profiles by address), else None.
+        """
 
     @abstractmethod
     def list_services(self) -> list[Service]:

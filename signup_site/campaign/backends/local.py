@@ -5,12 +5,11 @@ over them: profiles are not de-duplicated by email, PKeys are opaque, unknown
 services are rejected, and messages go out through Django's email backend.
 """
 
-from django.core.mail import mailers
 from django.db import IntegrityError, transaction
 
-from ..errors import CampaignRejected, CampaignUnavailable, ProfileNotFound
+from ..errors import CampaignRejected, ProfileNotFound
 from ..local_models import LocalMessage, LocalProfile, LocalService, LocalSubscription
-from ..mail import build_email
+from ..mail import send_site_email
 from .base import (
     CampaignBackend,
     Message,
@@ -102,11 +101,7 @@ class LocalBackend(CampaignBackend):
         LocalSubscription.objects.filter(profile=row, service=svc).delete()
 
     def send_message(self, message: Message) -> None:
-        email = build_email(message.name, message.email, message.language, message.context)
-        try:
-            mailers.default.send_messages([email])
-        except OSError as exc:
-            raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc
+        send_site_email(message.name, message.email, message.language, message.context)
         LocalMessage.objects.create(
             name=message.name,
             email=message.email,
