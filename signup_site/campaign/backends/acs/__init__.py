@@ -1,0 +1,15 @@
+"""The `acs` backend: Adobe Campaign Standard's REST API (`mc.adobe.io`).
+
+- `config`: the ACS_* settings, read when the backend is created.
+- `client`: the one place that sends requests (session, IMS bearer auth,
+  timeouts) and the one function that maps failures onto `errors`.
+- `backend`: the `CampaignBackend` verbs on top of the client.
+
+Wire contract: ../shared/spec/campaign-api.md §A-B, from Adobe's "Campaign
+Standard API" guide (experienceleague.adobe.com/docs/campaign-standard/using/
+working-with-apis/...).
+"""
+
+from .backend import ACSBackend
+
+__all__ = ["ACSBackend"]

@@ -1,0 +1,176 @@
+"""`manage.py campaign ...`: Campaign from a terminal, through whichever backend
+is configured (or `--backend`), the way Adobe's Postman request collection
+exercises the API. Prints JSON on stdout; errors go to stderr with an exit
+code per kind of failure:
+
+    0 done   1 other Campaign error   2 usage   3 not found
+    4 rejected (bad data)   5 unavailable (retry later)   6 auth / configuration
+
+Examples:
+    manage.py campaign profile find jane@example.com
+    manage.py campaign profile create --email jane@example.com --first-name Jane --language en
+    manage.py campaign profile patch @pkey --last-name Doe --blacklist-email false
+    manage.py campaign services
+    manage.py campaign subscribe @pkey NEWSLETTER
+    manage.py campaign event send welcome --email jane@example.com --ctx firstName=Jane
+"""
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+
+from signup_site.campaign.backends import ALIASES, get_backend
+from signup_site.campaign.backends.base import CampaignBackend, Message, ProfileFields
+from signup_site.campaign.errors import (
+    CampaignAuthError,
+    CampaignError,
+    CampaignRejected,
+    CampaignUnavailable,
+    ProfileNotFound,
+)
+
+EXIT_CODES: list[tuple[type[CampaignError], int, str]] = [
+    (ProfileNotFound, 3, "not found"),
+    (CampaignRejected, 4, "rejected"),
+    (CampaignUnavailable, 5, "unavailable, try again later"),
+    (CampaignAuthError, 6, "credentials or configuration"),
+    (CampaignError, 1, "Campaign error"),
+]
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"true", "yes", "1", "on"}:
+        return True
+    if lowered in {"false", "no", "0", "off"}:
+        return False
+    raise ValueError(value)
+
+
+def _profile_options(parser: CommandParser, *, email_required: bool) -> None:
+    parser.add_argument("--email", required=email_required)
+    parser.add_argument("--first-name")
+    parser.add_argument("--last-name")
+    parser.add_argument("--language", help="the site's language code, e.g. en or es")
+
+
+def _fields(options: dict[str, Any]) -> ProfileFields:
+    blacklist = options.get("blacklist_email")
+    return ProfileFields(
+        email=options.get("email"),
+        first_name=options.get("first_name"),
+        last_name=options.get("last_name"),
+        language=options.get("language"),
+        blacklist_email=_bool(blacklist) if blacklist is not None else None,
+    )
+
+
+def _context(options: dict[str, Any]) -> dict[str, str]:
+    context: dict[str, str] = {}
+    if options.get("ctx_json"):
+        try:
+            loaded = json.loads(options["ctx_json"])
+        except ValueError:
+            raise CommandError("--ctx-json is not valid JSON", returncode=2) from None
+        if not isinstance(loaded, dict):
+            raise CommandError("--ctx-json must be a JSON object", returncode=2)
+        context.update({str(key): str(value) for key, value in loaded.items()})
+    for item in options.get("ctx") or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--ctx takes key=value, not {item!r}", returncode=2)
+        context[key] = value
+    return context
+
+
+class Command(BaseCommand):
+    help = "Talk to Campaign through the configured backend: profiles, services, subscriptions, events."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--backend", help="local, acs, v8 or a dotted path (default: CAMPAIGN_BACKEND)")
+        areas = parser.add_subparsers(dest="area", required=True)
+
+        profile = areas.add_parser("profile", help="create, get, patch or find a profile")
+        verbs = profile.add_subparsers(dest="verb", required=True)
+        _profile_options(verbs.add_parser("create", help="create a profile"), email_required=True)
+        verbs.add_parser("get", help="read a profile by PKey").add_argument("pkey")
+        patch = verbs.add_parser("patch", help="change the given fields only")
+        patch.add_argument("pkey")
+        _profile_options(patch, email_required=False)
+        patch.add_argument(
+            "--blacklist-email", metavar="true|false", help="opt out of (or back into) all email"
+        )
+        verbs.add_parser("find", help="the profile with this address").add_argument("email")
+
+        areas.add_parser("services", help="list the services")
+        areas.add_parser("subscriptions", help="the services a profile is subscribed to").add_argument("pkey")
+        for verb in ("subscribe", "unsubscribe"):
+            sub = areas.add_parser(verb, help=f"{verb} a profile (idempotent)")
+            sub.add_argument("pkey")
+            sub.add_argument("service", help="the service's internal name, e.g. NEWSLETTER")
+
+        event = areas.add_parser("event", help="transactional messages")
+        event_verbs = event.add_subparsers(dest="verb", required=True)
+        send = event_verbs.add_parser("send", help="send a transactional message")
+        send.add_argument("message", help="the message name, e.g. welcome or special-offer")
+        send.add_argument("--email", required=True)
+        send.add_argument("--language", default="en")
+        send.add_argument("--ctx", action="append", metavar="KEY=VALUE", help="a personalisation value")
+        send.add_argument("--ctx-json", help="personalisation as a JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            result = self._run(options)
+        except CampaignError as error:
+            for kind, code, meaning in EXIT_CODES:
+                if isinstance(error, kind):
+                    raise CommandError(f"{meaning}: {error}", returncode=code) from None
+            raise  # pragma: no cover - CampaignError is the last entry
+        except ValueError as error:
+            raise CommandError(f"not true or false: {error}", returncode=2) from None
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
+
+    def _backend(self, name: str | None) -> CampaignBackend:
+        if not name:
+            return get_backend()
+        backend: CampaignBackend = import_string(ALIASES.get(name, name))()
+        return backend
+
+    def _run(self, options: dict[str, Any]) -> Any:
+        backend = self._backend(options.get("backend"))
+        area, verb = options["area"], options.get("verb")
+        if area == "profile" and verb == "create":
+            return asdict(backend.create_profile(_fields(options)))
+        if area == "profile" and verb == "get":
+            return asdict(backend.get_profile(options["pkey"]))
+        if area == "profile" and verb == "patch":
+            fields = _fields(options)
+            if not fields.changed():
+                raise CommandError("nothing to change: give at least one field", returncode=2)
+            backend.update_profile(options["pkey"], fields)
+            return {"pkey": options["pkey"], "patched": fields.changed()}
+        if area == "profile" and verb == "find":
+            found = backend.find_profile(options["email"])
+            if found is None:
+                raise ProfileNotFound("no profile with that address")
+            return asdict(found)
+        if area == "services":
+            return [asdict(service) for service in backend.list_services()]
+        if area == "subscriptions":
+            return sorted(backend.subscriptions(options["pkey"]))
+        if area in ("subscribe", "unsubscribe"):
+            getattr(backend, area)(options["pkey"], options["service"])
+            return {"pkey": options["pkey"], "service": options["service"], area + "d": True}
+        if area == "event" and verb == "send":
+            message = Message(
+                name=options["message"],
+                email=options["email"],
+                language=options["language"],
+                context=_context(options),
+            )
+            backend.send_message(message)
+            return {"sent": message.name, "email": message.email}
+        raise CommandError(f"unknown command {area} {verb or ''}".strip(), returncode=2)

@@ -1,0 +1,170 @@
+"""The emulated Adobe I/O gateway in front of the emulated Campaign Standard.
+
+Every API view is wrapped by `acs_api`, which, in order: adds the latency
+knob; checks the API key (`403000` missing, `403003` unknown or not the
+token's client) and the bearer token (`403010` missing, `401013` bad or
+expired); answers an injected fault, a throttled `429050` with `Retry-After`
+or a random `503`; checks the organization; runs the view, turning
+Campaign's validation refusals into 500s; and logs the exchange in the
+journal. Shapes from Adobe's "Campaign Standard API" guide ("Error
+management") and the spec (../shared/spec/campaign-api.md §B).
+"""
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from ..gate import emulator_view
+from ..ims.tokens import TOKENS, configured_clients, token_status
+from ..journal import JOURNAL
+from .state import STORE, Conflict, Fault, Invalid, configured
+
+MOUNT = "/emulator/acs"
+# Campaign's generic prefix on errors; the detail follows it.
+RST_PREFIX = (
+    "RST-360011 An error has occurred - please repeat the operation later or contact your administrator."
+)
+
+View = Callable[..., HttpResponse]
+
+
+class NotFound(Exception):
+    """Answered as a 404 with Campaign's JSON."""
+
+
+class BadRequest(Exception):
+    """Answered as a 400."""
+
+
+def gateway_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error_code": code, "message": message}, status=status)
+
+
+def campaign_error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"code": status, "message": message}, status=status)
+
+
+def fault_response(fault: Fault) -> HttpResponse:
+    if fault.content_type.startswith("application/json"):
+        content = json.dumps(fault.body if fault.body is not None else {"code": fault.status})
+    else:
+        content = "" if fault.body is None else str(fault.body)
+    response = HttpResponse(content, status=fault.status, content_type=fault.content_type)
+    if fault.retry_after is not None:
+        response["Retry-After"] = fault.retry_after
+    return response
+
+
+def _gateway_refusal(request: HttpRequest) -> HttpResponse | None:
+    api_key = request.headers.get("X-Api-Key", "")
+    if not api_key:
+        return gateway_error(403, "403000", "Api Key is required")
+    if api_key not in configured_clients():
+        return gateway_error(403, "403003", "Api Key is invalid")
+    authorization = request.headers.get("Authorization")
+    status = token_status(authorization)
+    if status == "missing":
+        return gateway_error(403, "403010", "Oauth token is missing.")
+    if status != "ok":
+        return gateway_error(401, "401013", "Oauth token is not valid")
+    if TOKENS.client_of((authorization or "")[7:].strip()) != api_key:
+        return gateway_error(403, "403003", "Api Key is invalid")
+    return None
+
+
+def read_json(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object body."""
+    try:
+        data = json.loads(request.body or b"null")
+    except ValueError:
+        raise BadRequest("The body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("The body must be a JSON object")
+    return data
+
+
+def _answer(request: HttpRequest, view: View, org: str, kwargs: dict[str, Any]) -> HttpResponse:
+    latency = STORE.knobs.latency
+    if latency > 0 and not STORE.pauses.pause(latency):
+        return campaign_error(503, "The emulator was reset while this call waited")
+    refusal = _gateway_refusal(request)
+    if refusal is not None:
+        return refusal
+    fault = STORE.take_fault(request.method or "GET", request.path.removeprefix(MOUNT))
+    if fault is not None:
+        if fault.delay > 0 and not STORE.pauses.pause(fault.delay):
+            return campaign_error(503, "The emulator was reset while this call waited")
+        return fault_response(fault)
+    if org != configured("ORGANIZATION", "acme-mkt-stage1"):
+        return campaign_error(404, "Unknown organization")
+    try:
+        return view(request, org, **kwargs)
+    except Conflict as exc:
+        return campaign_error(500, f"{RST_PREFIX} {exc}")
+    except Invalid as exc:
+        return campaign_error(500, f"{RST_PREFIX} {exc}")
+    except NotFound as exc:
+        return campaign_error(404, str(exc) or "Resource not found")
+    except BadRequest as exc:
+        return campaign_error(400, str(exc))
+
+
+def acs_api(*methods: str) -> Callable[[View], View]:
+    """Wrap an emulated API view: gate, gateway, knobs, journal."""
+
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @emulator_view
+        @wraps(view)
+        def wrapped(request: HttpRequest, org: str, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response: HttpResponse = campaign_error(405, f"Method {request.method} not allowed")
+            else:
+                response = _answer(request, view, org, kwargs)
+            JOURNAL.record("acs", request, response.status_code, request.path.removeprefix(MOUNT))
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+def absolute(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(quote(path, safe="/@:~-_.!$&'()*+,;=%"))
+
+
+def paginate(
+    request: HttpRequest, items: list[dict[str, Any]], render: Callable[[dict[str, Any]], dict[str, Any]]
+) -> JsonResponse:
+    """A collection page: `_lineCount` items (25 by default) from `_lineStart`,
+    with a `next` link while more remain."""
+    if request.GET.get("_count") == "true":
+        return JsonResponse({"count": len(items)})
+    try:
+        line_count = min(max(int(request.GET.get("_lineCount", 25)), 1), 1000)
+    except ValueError:
+        raise BadRequest("_lineCount must be a number") from None
+    start = 0
+    if line_start := request.GET.get("_lineStart"):
+        start = next((i for i, item in enumerate(items) if item["PKey"] == line_start), len(items))
+    page = items[start : start + line_count]
+    count_query = request.GET.copy()
+    for key in ("_lineStart", "_lineCount"):
+        count_query.pop(key, None)
+    count_query["_count"] = "true"
+    body: dict[str, Any] = {
+        "content": [render(item) for item in page],
+        "count": {"href": absolute(request, request.path) + "?" + count_query.urlencode()},
+        "serverSidePagination": True,
+    }
+    if start + line_count < len(items):
+        query = request.GET.copy()
+        query["_lineCount"] = str(line_count)
+        query["_lineStart"] = items[start + line_count]["PKey"]
+        body["next"] = {"href": absolute(request, request.path) + "?" + query.urlencode()}
+    return JsonResponse(body)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("token/v3", views.token, name="emulator-ims-token"),
+    path("_control/<str:action>", views.control, name="emulator-ims-control"),
+]

@@ -1,0 +1,24 @@
+"""One set of scenarios, every backend: the `harness` fixture runs each
+contract test once per entry of `BACKENDS`.
+
+To add a backend, add one entry: its name and the dotted path of a factory
+`(request: pytest.FixtureRequest) -> Harness` (see `harness.py`), e.g.
+`pytest.mark.django_db(transaction=True)`, so the database is the test one.
+"""
+
+import pytest
+from django.utils.module_loading import import_string
+
+from .harness import Harness
+
+BACKENDS: dict[str, str] = {
+    "local": "tests.contract.harness.local_harness",
+    "acs": "tests.contract.harness.acs_harness",
+}
+
+
+@pytest.fixture(params=list(BACKENDS))
+def harness(request: pytest.FixtureRequest) -> Harness:
+    factory = import_string(BACKENDS[request.param])
+    made: Harness = factory(request)
+    return made

@@ -1,0 +1,53 @@
+"""What a contract test gets for one backend: the backend, a way to see the
+transactional messages it delivered, and a way to wait for writes to land.
+
+A factory takes pytest's `request` (to reach fixtures such as `live_server`
+and `settings`) and returns a `Harness`. Register it in `conftest.BACKENDS`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from signup_site.campaign.backends import get_backend, reset_backends
+from signup_site.campaign.backends.base import CampaignBackend
+from signup_site.campaign.models import LocalMessage, LocalService
+from signup_site.campaign.seed import DEFAULT_TOPICS
+from tests.acs_support import use_acs_emulator
+
+
+def _nothing() -> None:
+    """Writes are visible at once."""
+
+
+@dataclass
+class Harness:
+    name: str
+    backend: CampaignBackend
+    # Recipients of the transactional messages delivered so far, in order.
+    sent: Callable[[], list[str]]
+    # Make earlier writes visible to reads (v8 replicates its staging tables).
+    settle: Callable[[], None] = field(default=_nothing)
+
+
+def local_harness(request: pytest.FixtureRequest) -> Harness:
+    settings = request.getfixturevalue("settings")
+    settings.CAMPAIGN_BACKEND = "local"
+    reset_backends()
+    for topic in DEFAULT_TOPICS:
+        LocalService.objects.get_or_create(name=topic["service_name"], defaults={"label": topic["label"]})
+    return Harness(
+        name="local",
+        backend=get_backend(),
+        sent=lambda: list(LocalMessage.objects.order_by("id").values_list("email", flat=True)),
+    )
+
+
+def acs_harness(request: pytest.FixtureRequest) -> Harness:
+    emulator = use_acs_emulator(request.getfixturevalue("live_server"), request.getfixturevalue("settings"))
+    return Harness(
+        name="acs",
+        backend=get_backend(),
+        sent=lambda: [event["email"] for event in emulator.events()],
+    )

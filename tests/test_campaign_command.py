@@ -1,0 +1,121 @@
+"""`manage.py campaign ...`: JSON on stdout, clear errors and exit codes, on
+the local backend and on the acs backend against the emulator."""
+
+import json
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from signup_site.campaign.models import LocalMessage, LocalProfile, LocalService
+from tests.acs_support import Emulator, use_acs_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def campaign(*args: str) -> Any:
+    out = StringIO()
+    call_command("campaign", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def exit_code(*args: str) -> int:
+    with pytest.raises(CommandError) as raised:
+        call_command("campaign", *args, stdout=StringIO(), stderr=StringIO())
+    return raised.value.returncode
+
+
+@pytest.fixture
+def local(db: None, settings: Any) -> None:
+    settings.CAMPAIGN_BACKEND = "local"
+    for name in ("NEWSLETTER", "SPECIAL_OFFERS"):
+        LocalService.objects.get_or_create(name=name, defaults={"label": name.title()})
+
+
+@pytest.fixture
+def emulator(live_server: Any, settings: Any) -> Emulator:
+    return use_acs_emulator(live_server, settings)
+
+
+def walk_the_request_collection() -> str:
+    """Every verb, in the order Adobe's Postman collection runs them; the PKey."""
+    created = campaign(
+        "profile", "create", "--email", "cli@example.com", "--first-name", "Cli", "--language", "es"
+    )
+    assert (created["email"], created["first_name"], created["language"]) == ("cli@example.com", "Cli", "es")
+    pkey: str = created["pkey"]
+    assert campaign("profile", "find", "cli@example.com")["pkey"] == pkey
+    patched = campaign("profile", "patch", pkey, "--last-name", "Line", "--blacklist-email", "true")
+    assert patched["patched"] == {"last_name": "Line", "blacklist_email": True}
+    profile = campaign("profile", "get", pkey)
+    assert (profile["last_name"], profile["blacklist_email"], profile["first_name"]) == ("Line", True, "Cli")
+    names = [service["name"] for service in campaign("services")]
+    assert {"NEWSLETTER", "SPECIAL_OFFERS"} <= set(names)
+    assert campaign("subscribe", pkey, "NEWSLETTER")["subscribed"] is True
+    assert campaign("subscribe", pkey, "NEWSLETTER")["subscribed"] is True  # idempotent
+    assert campaign("subscriptions", pkey) == ["NEWSLETTER"]
+    assert campaign("unsubscribe", pkey, "NEWSLETTER")["unsubscribed"] is True
+    assert campaign("subscriptions", pkey) == []
+    sent = campaign("event", "send", "welcome", "--email", "cli@example.com", "--ctx", "firstName=Cli")
+    assert sent == {"sent": "welcome", "email": "cli@example.com"}
+    return pkey
+
+
+def test_the_request_collection_on_the_local_backend(local: None) -> None:
+    pkey = walk_the_request_collection()
+    assert LocalProfile.objects.get(pkey=pkey).last_name == "Line"
+    assert LocalMessage.objects.get().context == {"firstName": "Cli"}
+
+
+def test_the_request_collection_on_acs_against_the_emulator(emulator: Emulator) -> None:
+    walk_the_request_collection()
+    [profile] = emulator.profiles("cli@example.com")
+    assert (profile["lastName"], profile["blackListEmail"], profile["preferredLanguage"]) == (
+        "Line",
+        True,
+        "es_es",
+    )
+    [event] = emulator.events()
+    assert (event["eventId"], event["ctx"]) == ("EVTwelcome", {"firstName": "Cli"})
+
+
+def test_backend_option_overrides_the_setting(emulator: Emulator, settings: Any) -> None:
+    settings.CAMPAIGN_BACKEND = "local"
+    campaign("--backend", "acs", "profile", "create", "--email", "opt@example.com")
+    assert len(emulator.profiles("opt@example.com")) == 1
+
+
+def test_exit_codes_name_the_failure(emulator: Emulator, settings: Any) -> None:
+    assert exit_code("profile", "get", "@no-such-key") == 3
+    assert exit_code("profile", "find", "nobody@example.com") == 3
+    pkey = campaign("profile", "create", "--email", "codes@example.com")["pkey"]
+    assert exit_code("subscribe", pkey, "NO_SUCH_SERVICE") == 4
+    assert exit_code("event", "send", "unmapped-message", "--email", "codes@example.com") == 4
+    emulator.fault(status=503, body={"error_code": "503000", "message": "Service Unavailable"})
+    assert exit_code("services") == 5
+    emulator.throttle(times=1, retry_after=5)
+    assert exit_code("services") == 5
+    settings.ACS_CLIENT_SECRET = "wrong"
+    assert exit_code("--backend", "acs", "services") == 6
+    assert exit_code("profile", "patch", pkey) == 2  # nothing to change
+    assert exit_code("event", "send", "welcome", "--email", "x@example.com", "--ctx", "no-equals") == 2
+
+
+def test_errors_go_to_stderr_with_a_non_zero_status() -> None:
+    """As an operator runs it: a real process, an unconfigured acs backend."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "campaign", "--backend", "acs", "services"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "true", "ACS_ORGANIZATION": "", "ACS_CLIENT_ID": ""},
+        check=False,
+    )
+    assert result.returncode == 6
+    assert result.stdout == ""
+    assert "ACS_ORGANIZATION" in result.stderr
