@@ -3,6 +3,7 @@ contract test once per entry of `BACKENDS`.
 
 To add a backend, add one entry: its name and the dotted path of a factory
 `(request: pytest.FixtureRequest) -> Harness` (see `harness.py`), e.g.
+`"v8": "tests.v8_support.contract_harness"`. Contract test modules carry
 `pytest.mark.django_db(transaction=True)`, so the database is the test one.
 """
 
@@ -14,6 +15,7 @@ from .harness import Harness
 BACKENDS: dict[str, str] = {
     "local": "tests.contract.harness.local_harness",
     "acs": "tests.contract.harness.acs_harness",
+    "v8": "tests.v8_support.contract_harness",
 }
 
 

@@ -1,1 +1,14 @@
-"""v8 emulator."""
+"""An emulated Adobe Campaign v8 (Enterprise/FFDA) SOAP API, for tests and development.
+
+Serves `POST /emulator/v8/nl/jsp/soaprouter.jsp` with `xtk:session#Logon`,
+`#Logoff`, `#Ingest`, `#IngestExt`, `nms:subscription#Subscribe`,
+`#Unsubscribe`, `xtk:queryDef#ExecuteQuery` and `nms:rtEvent#PushEvent`,
+written from campaign-api.md §C and Adobe's v8 pages, apart from the client:
+it imports nothing from `signup_site.campaign`.
+
+- `xml`: the hardened request parser, answers and faults (HTTP 200).
+- `xtk`: xtk expressions and queryDef execution.
+- `store`: staging and the cloud tables; `replicate()` is the hourly workflow.
+- `methods`: the SOAP methods, parameters read by position.
+- `views`: the router (auth, knobs, request log) and `_control/` endpoints.
+"""

@@ -1,0 +1,250 @@
+"""The v8 SOAP emulator on its own, with hand-written envelopes over real HTTP:
+it must hold the documented contract whatever the client does."""
+
+import ast
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from lxml import etree
+
+from tests.v8_support import IMS_CLIENT, LOGIN, V8Emulator, start
+
+
+@pytest.fixture
+def v8(settings: Any, live_server: Any, transactional_db: None) -> V8Emulator:
+    """The v8 backend in IMS mode against the emulator."""
+    return start(settings, live_server.url, "ims")
+
+
+ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def envelope(schema: str, method: str, *params: str, token: str = "") -> str:
+    """The spec's shape: `urn:`-qualified parameter names, sessiontoken first."""
+    inner = "".join(params)
+    return (
+        f'<soapenv:Envelope xmlns:soapenv="{ENV}" xmlns:urn="urn:{schema}"><soapenv:Body>'
+        f"<urn:{method}><urn:sessiontoken>{token}</urn:sessiontoken>{inner}</urn:{method}>"
+        "</soapenv:Body></soapenv:Envelope>"
+    )
+
+
+def post(emulator: V8Emulator, action: str, body: str, **headers: str) -> requests.Response:
+    return requests.post(
+        f"{emulator.base}/nl/jsp/soaprouter.jsp",
+        data=body.encode(),
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action, **headers},
+        timeout=10,
+    )
+
+
+def bearer(emulator: V8Emulator) -> dict[str, str]:
+    client_id, secret = IMS_CLIENT
+    token = requests.post(
+        f"{emulator.url}/emulator/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "x",
+        },
+        timeout=10,
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def fault_of(response: requests.Response) -> str:
+    root = etree.fromstring(response.content)
+    found = root.find(f".//{{{ENV}}}Fault/faultstring")
+    return found.text if found is not None else ""
+
+
+def answer(response: requests.Response) -> etree._Element:
+    root = etree.fromstring(response.content)
+    return root.find(f"{{{ENV}}}Body")[0]
+
+
+SAMPLE = (
+    '<urn:domDoc><recipientStg _key="@email" email="jane@example.com" firstName="Jane" '
+    'xtkschema="nms:recipientStg"/></urn:domDoc>'
+)
+
+
+def test_spec_sample_ingest_with_key_answers_empty_uuids(v8: V8Emulator) -> None:
+    response = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **bearer(v8))
+    assert response.status_code == 200
+    result = answer(response)
+    assert result.tag == "{urn:wpp:default}IngestResponse"
+    assert [(etree.QName(c).localname, c.text) for c in result] == [("pstrSUuids", None)]
+
+
+def test_staging_is_invisible_to_queries_until_replicated(v8: V8Emulator) -> None:
+    auth = bearer(v8)
+    post(v8, "xtk:session#IngestExt", envelope("xtk:session", "IngestExt", SAMPLE), **auth)
+    query = (
+        '<entity><queryDef schema="nms:recipient" operation="getIfExists"><select><node expr="@firstName"/>'
+        "</select><where><condition expr=\"@email = 'jane@example.com'\"/></where></queryDef></entity>"
+    )
+    body = envelope("xtk:queryDef", "ExecuteQuery", query)
+    assert answer(post(v8, "xtk:queryDef#ExecuteQuery", body, **auth))[0][0].attrib == {}
+    v8.replicate()
+    assert answer(post(v8, "xtk:queryDef#ExecuteQuery", body, **auth))[0][0].attrib == {"firstName": "Jane"}
+
+
+def test_parameters_are_positional_whatever_their_names(v8: V8Emulator) -> None:
+    body = envelope("xtk:session", "Ingest", '<anything><recipientStg email="a@example.com"/></anything>')
+    response = post(v8, "xtk:session#Ingest", body, **bearer(v8))
+    assert answer(response)[0].text  # a UUID: no _key
+    assert v8.state()["staging"][0]["attributes"] == {"email": "a@example.com"}
+
+
+def test_faults_come_with_http_200(v8: V8Emulator) -> None:
+    auth = bearer(v8)
+    unknown = post(v8, "xtk:session#Frobnicate", envelope("xtk:session", "Frobnicate"), **auth)
+    assert (unknown.status_code, fault_of(unknown)[:10]) == (200, "SOP-330006")
+    bad = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest"), **auth)
+    assert (bad.status_code, fault_of(bad)[:10]) == (200, "SOP-330007")
+    not_staged = envelope("xtk:session", "Ingest", '<d><recipient email="a@example.com"/></d>')
+    failing = post(v8, "xtk:session#Ingest", not_staged, **auth)
+    assert (failing.status_code, fault_of(failing)[:10]) == (200, "SOP-330011")
+    no_auth = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE))
+    assert (no_auth.status_code, fault_of(no_auth)[:10]) == (200, "XSV-350008")
+
+
+def test_logon_session_needs_its_security_token_and_ends_with_logoff(v8: V8Emulator) -> None:
+    login, password = LOGIN
+    logon = post(
+        v8,
+        "xtk:session#Logon",
+        envelope("xtk:session", "Logon", f"<l>{login}</l>", f"<p>{password}</p>", "<x><parameters/></x>"),
+    )
+    outputs = {etree.QName(c).localname: c.text for c in answer(logon)}
+    session, security = outputs["pstrSessionToken"], outputs["pstrSecurityToken"]
+    assert session.startswith("___") and security.startswith("@")
+    cookie = {"Cookie": f"__sessiontoken={session}"}
+    without = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **cookie)
+    assert fault_of(without).startswith("XSV-350008")
+    with_it = post(
+        v8,
+        "xtk:session#Ingest",
+        envelope("xtk:session", "Ingest", SAMPLE),
+        **cookie,
+        **{"X-Security-Token": security},
+    )
+    assert fault_of(with_it) == ""
+    headers = {**cookie, "X-Security-Token": security}
+    post(v8, "xtk:session#Logoff", envelope("xtk:session", "Logoff"), **headers)
+    after = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **headers)
+    assert fault_of(after).startswith("XSV-350008")
+
+
+def test_wrong_password_is_a_fault(v8: V8Emulator) -> None:
+    body = envelope("xtk:session", "Logon", "<l>emulator-operator</l>", "<p>nope</p>", "<x><parameters/></x>")
+    response = post(v8, "xtk:session#Logon", body)
+    assert fault_of(response).startswith("SOP-330011")
+    assert b"XSV-350013" in response.content  # the inner error, in the detail
+
+
+def test_session_expiry_knob(v8: V8Emulator) -> None:
+    v8.control("knobs", {"session_seconds": 0})
+    login, password = LOGIN
+    logon = post(
+        v8, "xtk:session#Logon", envelope("xtk:session", "Logon", f"<l>{login}</l>", f"<p>{password}</p>")
+    )
+    outputs = {etree.QName(c).localname: c.text for c in answer(logon)}
+    headers = {
+        "Cookie": f"__sessiontoken={outputs['pstrSessionToken']}",
+        "X-Security-Token": outputs["pstrSecurityToken"],
+    }
+    expired = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **headers)
+    assert fault_of(expired).startswith("XSV-350008")
+
+
+def test_expired_ims_token_is_a_fault_and_an_unknown_one_a_401(v8: V8Emulator) -> None:
+    auth = bearer(v8)
+    v8.control("expire", {"sessions": False, "tokens": True})
+    expired = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **auth)
+    assert (expired.status_code, fault_of(expired)[:10]) == (200, "XSV-350114")
+    unknown = post(
+        v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), Authorization="Bearer nope"
+    )
+    assert unknown.status_code == 401
+
+
+def test_requests_with_a_doctype_or_a_wrong_action_are_refused(v8: V8Emulator) -> None:
+    auth = bearer(v8)
+    hostile = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + envelope(
+        "xtk:session", "Ingest", SAMPLE.replace("Jane", "&e;")
+    )
+    assert post(v8, "xtk:session#Ingest", hostile, **auth).status_code == 400
+    assert v8.state()["staging"] == []
+    mismatch = post(v8, "xtk:session#IngestExt", envelope("xtk:session", "Ingest", SAMPLE), **auth)
+    assert mismatch.status_code == 400
+
+
+def test_unescaped_quotes_do_change_a_condition(v8: V8Emulator) -> None:
+    """The emulator really parses xtk expressions: what the client's escaping guards against."""
+    v8.control("recipients", {"recipients": [{"email": "victim@example.com"}]})
+
+    def count(condition: str) -> int:
+        query = (
+            f'<e><queryDef schema="nms:recipient" operation="count"><where><condition expr="{condition}"/>'
+            "</where></queryDef></e>"
+        )
+        response = post(
+            v8, "xtk:queryDef#ExecuteQuery", envelope("xtk:queryDef", "ExecuteQuery", query), **bearer(v8)
+        )
+        return int(answer(response)[0][0].get("count"))
+
+    assert count("@email = 'x' OR @email &lt;&gt; 'y'") == 1
+    assert count("@email = 'x\\' OR @email &lt;&gt; \\'y'") == 0
+
+
+def test_push_event_is_recorded(v8: V8Emulator) -> None:
+    event = (
+        '<d><rtEvent type="WELCOME" email="a@example.com"><ctx><firstName>A</firstName></ctx></rtEvent></d>'
+    )
+    response = post(v8, "nms:rtEvent#PushEvent", envelope("nms:rtEvent", "PushEvent", event), **bearer(v8))
+    assert answer(response)[0].text == "1"
+    assert v8.state()["events"][0]["ctx"] == {"firstName": "A"}
+
+
+def test_replication_knob_applies_staging_by_itself(v8: V8Emulator) -> None:
+    v8.control("knobs", {"replicate_after_seconds": 0.2})
+    post(v8, "xtk:session#IngestExt", envelope("xtk:session", "IngestExt", SAMPLE), **bearer(v8))
+    assert v8.state()["recipients"] == []
+    time.sleep(0.3)
+    assert [r["email"] for r in v8.state()["recipients"]] == ["jane@example.com"]
+
+
+def test_latency_knob(v8: V8Emulator) -> None:
+    v8.control("knobs", {"latency_seconds": 0.3})
+    started = time.monotonic()
+    post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **bearer(v8))
+    assert time.monotonic() - started >= 0.3
+    v8.control("knobs", {"latency_seconds": 0})
+
+
+def test_hidden_unless_enabled_and_debug(v8: V8Emulator, settings: Any) -> None:
+    settings.EMULATOR_ENABLED = False
+    assert post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE)).status_code == 404
+    settings.EMULATOR_ENABLED, settings.DEBUG = True, False
+    assert requests.get(f"{v8.base}/_control/state", timeout=10).status_code == 404
+
+
+def test_emulator_imports_nothing_from_the_client() -> None:
+    package = Path(__file__).resolve().parent.parent / "signup_site" / "emulator" / "v8"
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                assert "campaign" not in module, f"{source.name} imports {module}"
+                assert node.level < 2 or module in ("gate", "ims", "journal"), f"{source.name}: {module}"
+
+
+@pytest.fixture(autouse=True)
+def _quiet(caplog: Any) -> None:
+    caplog.set_level("ERROR", logger="django.request")
