@@ -11,12 +11,33 @@ PORT ?= 8000
 # Development defaults for `make run` (any can be overridden in the environment).
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local}
 
-.PHONY: run test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
+.PHONY: run run-acs run-v8 emulator test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
 
 run: $(VENV)/.installed messages
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	@echo "Serving http://$(HOST):$(PORT)/ (sent emails: http://$(HOST):$(PORT)/dev/mailbox/). Ctrl-C stops both processes."
 	@$(RUN_ENV) $(PY) manage.py rundev $(HOST):$(PORT)
+
+# The ACS and v8 emulators on a port of their own (state in memory; knobs at
+# /emulator/acs/_control/ and /emulator/v8/_control/), and the site pointed at
+# them: `make emulator` in one terminal, `make run-acs` or `make run-v8` in another.
+EMULATOR_PORT ?= 8001
+EMULATOR := http://$(HOST):$(EMULATOR_PORT)/emulator
+ACS_EMULATED := ACS_API_URL=$(EMULATOR)/acs ACS_IMS_URL=$(EMULATOR) ACS_ORGANIZATION=acme-mkt-stage1 \
+	ACS_TRANSACTIONAL_API=mcacme ACS_CLIENT_ID=emulator-client-id ACS_CLIENT_SECRET=emulator-client-secret \
+	ACS_EVENTS=$${ACS_EVENTS:-welcome=EVTwelcome,special-offer=EVTspecialOffer}
+V8_EMULATED := V8_URL=$(EMULATOR)/v8 V8_IMS_URL=$(EMULATOR) V8_CLIENT_ID=emulator-client-id \
+	V8_CLIENT_SECRET=emulator-client-secret V8_LOGIN=emulator-operator V8_PASSWORD=emulator-password
+
+emulator: $(VENV)/.installed
+	@echo "Emulated IMS, ACS and v8 on $(EMULATOR)/ (Ctrl-C stops it)"
+	CAMPAIGN_EMULATOR=true DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(EMULATOR_PORT) --noreload
+
+run-acs:
+	@CAMPAIGN_BACKEND=acs $(ACS_EMULATED) $(MAKE) --no-print-directory run
+
+run-v8:
+	@CAMPAIGN_BACKEND=v8 $(V8_EMULATED) $(MAKE) --no-print-directory run
 
 # The whole suite on SQLite (the embedded default), then on PostgreSQL
 # (production's database). CI must have PostgreSQL; a laptop without it

@@ -35,7 +35,12 @@ def test_rq_worker_delivers_the_outbox() -> None:
     server.flushdb()
     subscriber = Subscriber.objects.create(email="rq@example.com", person_key="rq@example.com")
     outbox.record(
-        subscriber, Change.Kind.SITE_EMAIL, template="welcome", email=subscriber.email, language="en", context={}
+        subscriber,
+        Change.Kind.SITE_EMAIL,
+        template="welcome",
+        email=subscriber.email,
+        language="en",
+        context={},
     )
 
     swept = manage("sweep_outbox", "--once")
