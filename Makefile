@@ -11,7 +11,7 @@ PORT ?= 8000
 # Development defaults for `make run` (any can be overridden in the environment).
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local}
 
-.PHONY: run run-acs run-v8 emulator test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
+.PHONY: run run-acs run-v8 emulator bench test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
 
 run: $(VENV)/.installed messages
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
@@ -60,6 +60,11 @@ test-sqlite: $(VENV)/.installed-dev messages browsers
 test-postgres: $(VENV)/.installed-dev messages browsers
 	@echo "== Test suite on PostgreSQL"
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Side-by-side benchmarks (bench/): the pages while Campaign is healthy, slow
+# or down, as ratios measured in one run. Prints figures; asserts no times.
+bench: $(VENV)/.installed-dev messages
+	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -90,6 +90,9 @@ class Command(BaseCommand):
     help = "Talk to Campaign through the configured backend: profiles, services, subscriptions, events."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.epilog = "exit status: 0 done, 2 usage, " + ", ".join(
+            f"{code} {meaning}" for _, code, meaning in EXIT_CODES
+        )
         parser.add_argument("--backend", help="local, acs, v8 or a dotted path (default: CAMPAIGN_BACKEND)")
         areas = parser.add_subparsers(dest="area", required=True)
 
