@@ -281,6 +281,9 @@ CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 30)
 CAMPAIGN_RETRY_MAX_SECONDS = env_int("CAMPAIGN_RETRY_MAX_SECONDS", 3600)
 # A change claimed longer ago than this is taken back from a worker presumed dead.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
+# The most the preferences page waits on Campaign in all (its reads share it);
+# past it the page answers 503 with a retry hint.
+CAMPAIGN_READ_BUDGET_SECONDS = env_float("CAMPAIGN_READ_BUDGET_SECONDS", 6.0)
 ACS_ORGANIZATION = env_str("ACS_ORGANIZATION")
 ACS_TRANSACTIONAL_API = env_str("ACS_TRANSACTIONAL_API")
 ACS_CLIENT_ID = env_str("ACS_CLIENT_ID")

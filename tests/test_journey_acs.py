@@ -255,6 +255,26 @@ def test_preferences_page_answers_503_when_campaign_times_out(
         time.sleep(0.05)
 
 
+def test_the_preferences_page_reads_share_one_time_budget(
+    site: Client, emulator: Emulator, settings: Any
+) -> None:
+    """Each read alone is within its timeout, but the person would wait for
+    their sum: the page's budget stops the second read, and it answers 503."""
+    sign_up(site, "budget@example.com", topic("newsletter"))
+    confirm(site)
+    site.get(link_in(mail.outbox[-1], "/preferences/"))
+    settings.ACS_READ_TIMEOUT_SECONDS = 5.0
+    reset_backends()
+    emulator.knobs(latency=0.6)
+    settings.CAMPAIGN_READ_BUDGET_SECONDS = 5.0
+    assert site.get("/preferences/edit/").status_code == 200  # two reads of 0.6 s fit in 5 s
+    settings.CAMPAIGN_READ_BUDGET_SECONDS = 0.9
+    response = site.get("/preferences/edit/")  # the subscriptions read gets 0.3 s: not enough
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    emulator.knobs(latency=0)
+
+
 def test_replaying_a_confirmation_after_a_crash_leaves_one_profile_and_one_subscription(
     site: Client, emulator: Emulator
 ) -> None:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import optouts, outbox
+from . import deadline, optouts, outbox
 from .addresses import normalise_email
 from .backends import get_backend
 from .backends.base import Profile
@@ -112,12 +112,15 @@ def _unconfirmed_changes(subscriber: Subscriber) -> QuerySet[Change]:
 
 def get_preferences(subscriber: Subscriber) -> Preferences:
     """What the preferences page shows. Raises `CampaignUnavailable` when
-    Campaign cannot be read."""
+    Campaign cannot be read within CAMPAIGN_READ_BUDGET_SECONDS."""
     topics = offered_topics()
     offered = {topic.service_name for topic in topics}
-    profile = _read_profile(subscriber)
+    with deadline.within(settings.CAMPAIGN_READ_BUDGET_SECONDS):
+        profile = _read_profile(subscriber)
+        subscribed = (
+            get_backend().subscriptions(profile.pkey) & offered if profile is not None else frozenset()
+        )
     if profile is not None:
-        subscribed = get_backend().subscriptions(profile.pkey) & offered
         state = {
             "first_name": profile.first_name,
             "last_name": profile.last_name,
@@ -126,7 +129,6 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
         }
         stopped_all = profile.blacklist_email
     else:
-        subscribed = frozenset()
         state = {
             "first_name": subscriber.first_name,
             "last_name": subscriber.last_name,

@@ -22,6 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
+from ... import deadline
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..ims import IMSTokenClient
 from .config import ACSConfig
@@ -155,7 +156,7 @@ class ACSClient:
                 url,
                 json=json,
                 params=params,
-                timeout=(self.config.connect_timeout, read),
+                timeout=deadline.timeouts(self.config.connect_timeout, read),
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import requests
 
+from ... import deadline
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..ims import IMSTokenClient
 from . import soap
@@ -201,7 +202,7 @@ class SoapClient:
             raise CampaignRejected(f"{action}: a value cannot be sent ({exc})") from None
         try:
             response = self.http.post(
-                self.config.router_url, data=body, headers=headers, timeout=self.timeout
+                self.config.router_url, data=body, headers=headers, timeout=deadline.timeouts(*self.timeout)
             )
         except requests.RequestException as exc:
             raise map_failure(method=action, exception=exc) from None
