@@ -72,7 +72,10 @@ def test_journey_on_v8(
     # Preferences before replication: Campaign has nothing yet; the page shows
     # what the person asked for, as pending.
     assert client.get(link_in(offer, "/preferences/")).status_code == 302
+    calls_before = len(emulator.actions())
     html = preferences_page(client)
+    # One query: the key is the address, so "not found by key" needs no second search by address.
+    assert emulator.actions()[calls_before:] == ["xtk:queryDef#ExecuteQuery"]
     assert 'value="Jane"' in html
     assert checked_topics(html) == {"SPECIAL_OFFERS"}
     assert PENDING in html

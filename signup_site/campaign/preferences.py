@@ -90,7 +90,10 @@ def _read_profile(subscriber: Subscriber) -> Profile | None:
         try:
             return backend.get_profile(subscriber.campaign_pkey)
         except ProfileNotFound:
-            pass  # the key changed (e.g. an instance migration): find them again
+            # The key changed (e.g. an instance migration): find them again,
+            # unless the key is the address itself (v8), which was just asked.
+            if normalise_email(subscriber.campaign_pkey) == normalise_email(subscriber.email):
+                return None
     profile = backend.find_profile(subscriber.email)
     # A miss keeps the cached key: on v8 a profile the outbox created is not
     # readable until staging is replicated, and later writes need its key.
