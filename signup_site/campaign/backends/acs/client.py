@@ -14,7 +14,6 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,6 +23,7 @@ from requests.auth import AuthBase
 
 from ... import deadline
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
+from ..common import parse_retry_after
 from ..ims import IMSTokenClient
 from .config import ACSConfig
 
@@ -230,22 +230,6 @@ def read_error(response: requests.Response) -> tuple[str, str]:
         message = str(body or "")
     message = PKEY.sub("<PKey>", EMAIL.sub("<email>", " ".join(message.split())))
     return code[:16], message[:500]
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - time.time(), 0.0)
 
 
 def to_campaign_error(

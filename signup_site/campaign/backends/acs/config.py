@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ...errors import CampaignAuthError
+from ..common import for_message, parse_message_map
 from ..ims import parse_scopes
 
 # Transactional events live under `mc` + the Marketing Cloud tenant id (Adobe's
@@ -29,16 +30,10 @@ def parse_events(raw: str) -> dict[str, str]:
 
     Keys are message names, optionally with a language (`welcome.es`).
     """
-    events: dict[str, str] = {}
-    for item in raw.replace("\n", ",").split(","):
-        if not item.strip():
-            continue
-        name, sep, event_id = (part.strip() for part in item.partition("="))
-        if not sep or not name or not event_id:
-            raise CampaignAuthError(f"ACS_EVENTS: {item.strip()!r} is not message=EVTid")
+    events = parse_message_map(raw, setting="ACS_EVENTS", form="message=EVTid")
+    for event_id in events.values():
         if not event_id.startswith("EVT"):
             raise CampaignAuthError(f"ACS_EVENTS: event ids start with EVT, not {event_id!r}")
-        events[name] = event_id
     return events
 
 
@@ -89,4 +84,4 @@ class ACSConfig:
 
     def event_id(self, message: str, language: str = "") -> str | None:
         """The event id of a message, in the person's language when one is configured."""
-        return self.events.get(f"{message}.{language}") or self.events.get(message)
+        return for_message(self.events, message, language)

@@ -27,6 +27,7 @@ import requests
 
 from ... import deadline
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
+from ..common import parse_retry_after
 from ..ims import IMSTokenClient
 from . import soap
 from .config import V8Config
@@ -85,13 +86,6 @@ def map_failure(
         # a success, and not the data's fault. Kept, visible, and retried.
         return CampaignUnavailable(f"{method}: unusable reply ({malformed})")
     return CampaignRejected(f"{method}: unexpected HTTP {status}")
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -210,7 +204,7 @@ class SoapClient:
 
 
 def _read(action: str, method: str, response: requests.Response) -> soap.Outputs:
-    status, retry_after = response.status_code, _retry_after(response)
+    status, retry_after = response.status_code, parse_retry_after(response.headers.get("Retry-After"))
     try:
         root = soap.parse_xml(response.content)
         fault = soap.find_fault(root)

@@ -11,24 +11,11 @@ from datetime import timedelta
 from django.conf import settings
 
 from ...errors import CampaignAuthError
+from ..common import for_message, parse_message_map
 from ..ims import parse_scopes
 
 AUTH_MODES = ("ims", "logon")
 MESSAGE_MODES = ("site", "rtevent")
-
-
-def parse_event_types(raw: str) -> dict[str, str]:
-    """`"welcome=WELCOME, special-offer.es=OFFER_ES"` -> a dict of message name
-    (optionally `.language`) to real-time event type."""
-    types: dict[str, str] = {}
-    for item in raw.replace("\n", ",").split(","):
-        if not item.strip():
-            continue
-        name, sep, event_type = (part.strip() for part in item.partition("="))
-        if not sep or not name or not event_type:
-            raise CampaignAuthError(f"V8_EVENT_TYPES: {item.strip()!r} is not message=eventType")
-        types[name] = event_type
-    return types
 
 
 @dataclass(frozen=True)
@@ -78,7 +65,9 @@ class V8Config:
             scopes=parse_scopes(settings.V8_SCOPES),
             staging_schema=schema,
             messages=messages,
-            event_types=parse_event_types(settings.V8_EVENT_TYPES),
+            event_types=parse_message_map(
+                settings.V8_EVENT_TYPES, setting="V8_EVENT_TYPES", form="message=eventType"
+            ),
             apply_delay=timedelta(minutes=settings.V8_STAGING_DELAY_MINUTES),
             connect_timeout=float(settings.V8_CONNECT_TIMEOUT_SECONDS),
             read_timeout=float(settings.V8_READ_TIMEOUT_SECONDS),
@@ -97,4 +86,4 @@ class V8Config:
     def event_type(self, message: str, language: str = "") -> str:
         """The rtEvent type of a message (in the person's language when one is
         configured); the message name itself when none is."""
-        return self.event_types.get(f"{message}.{language}") or self.event_types.get(message) or message
+        return for_message(self.event_types, message, language) or message
