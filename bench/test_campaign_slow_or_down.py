@@ -19,13 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from signup_site.campaign.models import PendingSignup, Subscriber, Topic
 from signup_site.web.links import site_links
 from tests.acs_support import Emulator, use_acs_emulator
-from tests.helpers import run_worker, sign_up
+from tests.helpers import path_of, run_worker, sign_up
 
 ROUNDS = 20
 READ_ROUNDS = 5
@@ -44,10 +43,6 @@ def timed(timings: Timings, page: str, condition: str, call: Callable[..., Any],
     result = call(*args)
     timings[(page, condition)].append(time.perf_counter() - started)
     return result
-
-
-def path(url: str) -> str:
-    return url.removeprefix(settings.SITE_URL)
 
 
 def report(timings: Timings) -> str:
@@ -90,11 +85,11 @@ def test_pages_while_campaign_is_healthy_slow_or_down(
             email = f"{name}{round_number}@example.com"
             timed(timings, "sign-up POST", name, sign_up, client, email, newsletter, offers)
             signup = PendingSignup.objects.get(subscriber__email=email)
-            confirm = path(site_links.confirm_url(signup))
+            confirm = path_of(site_links.confirm_url(signup))
             response = timed(timings, "confirm POST", name, client.post, confirm)
             statuses[("confirm POST", name)].add(response.status_code)
             subscriber = Subscriber.objects.get(email=email)
-            unsubscribe = path(site_links.unsubscribe_url(subscriber))
+            unsubscribe = path_of(site_links.unsubscribe_url(subscriber))
             response = timed(
                 timings,
                 "one-click unsubscribe",
@@ -109,7 +104,7 @@ def test_pages_while_campaign_is_healthy_slow_or_down(
     emulator.knobs(**CONDITIONS["healthy"])
     sign_up(client, "reader@example.com", newsletter)
     client.post(
-        path(site_links.confirm_url(PendingSignup.objects.get(subscriber__email="reader@example.com")))
+        path_of(site_links.confirm_url(PendingSignup.objects.get(subscriber__email="reader@example.com")))
     )
     run_worker()
     reader = Subscriber.objects.get(email="reader@example.com")
@@ -118,7 +113,7 @@ def test_pages_while_campaign_is_healthy_slow_or_down(
         for name, knobs in CONDITIONS.items():
             emulator.knobs(**knobs)
             browser = Client()
-            browser.get(path(site_links.preferences_url(reader)))
+            browser.get(path_of(site_links.preferences_url(reader)))
             response = timed(timings, "preferences GET", name, browser.get, "/preferences/edit/")
             statuses[("preferences GET", name)].add(response.status_code)
     emulator.knobs(**CONDITIONS["healthy"])

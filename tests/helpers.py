@@ -2,10 +2,13 @@
 
 import re
 
+from django.conf import settings
 from django.core import mail
+from django.db.models import QuerySet
 from django.test import Client
+from django.utils import timezone
 
-from signup_site.campaign.models import Topic
+from signup_site.campaign.models import Change, Topic
 from signup_site.campaign.outbox import deliver_all
 
 URL = re.compile(r"https?://[^\s\"<>]+")
@@ -30,6 +33,17 @@ def html_of(response: object) -> str:
 def run_worker() -> int:
     """One pass of the task worker: deliver everything due."""
     return deliver_all()
+
+
+def make_due(changes: "QuerySet[Change] | None" = None) -> None:
+    """Let backoff time pass: `changes` (default: every pending one) are due now."""
+    pending = changes if changes is not None else Change.objects.filter(status=Change.Status.PENDING)
+    pending.update(next_attempt_at=timezone.now())
+
+
+def path_of(url: str) -> str:
+    """An absolute link the site made, as a path the test client can follow."""
+    return url.removeprefix(settings.SITE_URL)
 
 
 def links_in(message: mail.EmailMessage, path: str) -> list[str]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -28,7 +27,7 @@ from signup_site.campaign.optouts import opt_out
 from signup_site.web.links import site_links
 from tests.acs_support import CLIENT_ID, CLIENT_SECRET, EVENTS, ORGANIZATION, TRANSACTIONAL_API, Emulator
 from tests.acs_support import use_acs_emulator as point_at_emulator
-from tests.helpers import database_url, run_worker, sign_up
+from tests.helpers import database_url, make_due, path_of, run_worker, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,24 +37,20 @@ def emulator(live_server: Any, settings: Any) -> Emulator:
     return point_at_emulator(live_server, settings)
 
 
-def make_all_due() -> None:
-    Change.objects.filter(status=Change.Status.PENDING).update(next_attempt_at=timezone.now())
-
-
 def drain(rounds: int = 60) -> int:
     """Run the worker until nothing is left, letting backoff time pass between rounds."""
     for round_number in range(rounds):
         run_worker()
         if not Change.objects.filter(status__in=outbox.UNFINISHED).exists():
             return round_number + 1
-        make_all_due()
+        make_due()
     raise AssertionError(f"not drained after {rounds} rounds")
 
 
 def confirm_all(client: Client) -> None:
     """Press "Confirm my sign-up" for every pending sign-up."""
     for signup in PendingSignup.objects.filter(confirmed_at__isnull=True):
-        response = client.post(site_links.confirm_url(signup).removeprefix(settings.SITE_URL))
+        response = client.post(path_of(site_links.confirm_url(signup)))
         assert response.status_code == 200
 
 

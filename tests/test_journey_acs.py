@@ -3,7 +3,6 @@ test client, the worker run in the test, and the real `acs` client talking
 over HTTP to the ACS emulator on the live server. Assertions are on what
 reached "Campaign" (the emulator's state and request log)."""
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import Change, Coupon, LocalService, Subscriber, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
 from tests.acs_support import ORGANIZATION, TRANSACTIONAL_API, Emulator, use_acs_emulator
-from tests.helpers import html_of, link_in, run_worker, sign_up
+from tests.helpers import html_of, link_in, make_due, path_of, run_worker, sign_up
 
 
 class RecordingClient(Client):
@@ -55,14 +54,6 @@ def confirm(site: Client) -> mail.EmailMessage:
     assert site.post(link_in(confirmation, "/confirm/")).status_code == 200
     run_worker()
     return confirmation
-
-
-def path_of(url: str) -> str:
-    return url.removeprefix("http://testserver")
-
-
-def make_due() -> None:
-    Change.objects.filter(status=Change.Status.PENDING).update(next_attempt_at=timezone.now())
 
 
 def walk_the_journey(site: RecordingClient, emulator: Emulator) -> None:
@@ -249,10 +240,6 @@ def test_preferences_page_answers_503_when_campaign_times_out(
     assert response.status_code == 503
     assert response["Retry-After"]
     emulator.knobs(latency=0)
-    # Let the abandoned request finish inside this test.
-    deadline = time.monotonic() + 5
-    while not emulator.log("acs") and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_the_preferences_page_reads_share_one_time_budget(

@@ -23,7 +23,7 @@ from signup_site.campaign.models import (
 from signup_site.campaign.optouts import opt_out
 from signup_site.web.links import site_links
 from tests.backends import ScriptedBackend
-from tests.helpers import confirm_latest, run_worker, sign_up
+from tests.helpers import confirm_latest, make_due, run_worker, sign_up
 
 
 @pytest.fixture
@@ -36,10 +36,6 @@ def scripted(settings) -> type[ScriptedBackend]:
 
 def subscriptions(email: str) -> set[str]:
     return set(LocalSubscription.objects.filter(profile__email=email).values_list("service__name", flat=True))
-
-
-def make_due(changes=None) -> None:
-    (changes or Change.objects.all()).update(next_attempt_at=timezone.now())
 
 
 @pytest.mark.django_db
@@ -85,7 +81,7 @@ def test_subscribe_then_unsubscribe_ends_unsubscribed_despite_failures(
     opt_out(subscriber, newsletter, OptOut.Via.PAGE)
     for _ in range(4):
         run_worker()
-        make_due(Change.objects.filter(status=Change.Status.PENDING))
+        make_due()
     assert subscriptions("order@example.com") == set()
     assert [c for c in scripted.calls if c[0] in {"subscribe", "unsubscribe"}][-1] == (
         "unsubscribe",
