@@ -12,8 +12,8 @@ import pytest
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.acs import ACSBackend
-from signup_site.campaign.backends.acs.config import ACSConfig, default_transactional_api, parse_events
 from signup_site.campaign.backends.base import Message, ProfileFields
+from signup_site.campaign.config import acs_config, default_transactional_api, parse_events
 from signup_site.campaign.errors import (
     CampaignAuthError,
     CampaignRejected,
@@ -347,7 +347,7 @@ def test_the_default_tenant_is_derived_and_differs_from_the_organization(
     assert default_transactional_api("acme-mkt-stage1") == "mcacme"
     assert default_transactional_api("acme") == "mcacme"
     settings.ACS_TRANSACTIONAL_API = ""
-    assert ACSConfig.from_settings().transactional_api == "mcacme"
+    assert acs_config().transactional_api == "mcacme"
     # The emulator's tenant is not the derived one: events there are a 404.
     reset_backends()
     with pytest.raises(CampaignRejected, match="404"):

@@ -41,7 +41,7 @@ def drain(rounds: int = 60) -> int:
     """Run the worker until nothing is left, letting backoff time pass between rounds."""
     for round_number in range(rounds):
         run_worker()
-        if not Change.objects.filter(status__in=outbox.UNFINISHED).exists():
+        if not Change.objects.filter(status__in=Change.UNFINISHED).exists():
             return round_number + 1
         make_due()
     raise AssertionError(f"not drained after {rounds} rounds")

@@ -34,3 +34,8 @@ class CampaignAuthError(CampaignError):
     """Credentials are wrong or revoked: an operator must act; then retry."""
 
     retryable = True
+
+
+class CampaignMisconfigured(CampaignAuthError):
+    """A setting is missing or malformed; the message names it. Like revoked
+    credentials, an operator must act (`manage.py check` reports it too)."""

@@ -4,14 +4,13 @@ reaching Campaign in time (Gmail and Yahoo require them honoured within 48 h).""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 
+from .config import campaign_config
 from .models import Change, OptOut
 
-UNFINISHED = (Change.Status.PENDING, Change.Status.IN_PROGRESS)
-UNDELIVERED = (*UNFINISHED, Change.Status.PARKED)
+UNDELIVERED = (*Change.UNFINISHED, Change.Status.PARKED)
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class OutboxHealth:
     @property
     def optouts_late(self) -> bool:
         age = self.oldest_undelivered_optout_seconds
-        return age is not None and age > settings.HEALTH_OPTOUT_MAX_AGE_HOURS * 3600
+        return age is not None and age > campaign_config().health_optout_max_age_hours * 3600
 
 
 def _age(moment: datetime | None, now: datetime) -> float | None:
@@ -33,7 +32,7 @@ def _age(moment: datetime | None, now: datetime) -> float | None:
 
 def outbox_health(now: datetime | None = None) -> OutboxHealth:
     now = now or timezone.now()
-    pending = Change.objects.filter(status__in=UNFINISHED)
+    pending = Change.objects.filter(status__in=Change.UNFINISHED)
     oldest_optout = OptOut.objects.filter(change__status__in=UNDELIVERED).aggregate(at=Min("created_at"))[
         "at"
     ]

@@ -13,6 +13,26 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+def parse_public_id(value: object) -> uuid.UUID | None:
+    """A public id from a link payload or a form, or None when it is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(hex=str(value))
+    except ValueError:
+        return None
+
+
+class PublicIdQuerySet[M: models.Model](models.QuerySet[M]):
+    """Rows named in links by `public_id`, never by their database id."""
+
+    def by_public_id(self, value: object) -> M | None:
+        """The row with this public id; None for an unknown or malformed one
+        (a signed link can still carry garbage if the signing key leaked)."""
+        parsed = parse_public_id(value)
+        return self.filter(public_id=parsed).first() if parsed else None
+
+
 class Topic(models.Model):
     """A Campaign service offered as a checkbox, e.g. "Newsletter"."""
 
@@ -61,6 +81,14 @@ class Topic(models.Model):
             if translation.language == language:
                 return translation
         return None
+
+    @property
+    def message_on_opt_in(self) -> str:
+        """The transactional message opting in sends ("" for none); a special
+        offer sends its coupon email, "special-offer" unless it names another."""
+        if self.is_special_offer:
+            return self.opt_in_message or "special-offer"
+        return self.opt_in_message
 
     @property
     def display_label(self) -> str:
@@ -112,6 +140,8 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = PublicIdQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"subscriber {self.pk}"
 
@@ -127,6 +157,8 @@ class PendingSignup(models.Model):
     topics = models.ManyToManyField(Topic, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PublicIdQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"sign-up {self.pk}"
@@ -215,6 +247,9 @@ class Change(models.Model):
         DONE = "done", _("Delivered")
         PARKED = "parked", _("Rejected (parked)")
 
+    # Claimed by nobody yet, or by a worker now: what "not delivered yet" means.
+    UNFINISHED = (Status.PENDING, Status.IN_PROGRESS)
+
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=32, choices=Kind)
     payload = models.JSONField(default=dict)
@@ -276,6 +311,8 @@ class OptOut(models.Model):
         "Change", on_delete=models.SET_NULL, null=True, blank=True, related_name="optout"
     )
 
+    objects = PublicIdQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("opt-out")
@@ -296,6 +333,8 @@ class PendingEmailChange(models.Model):
     new_email = models.EmailField()
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PublicIdQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"email change {self.pk}"

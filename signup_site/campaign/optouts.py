@@ -1,26 +1,38 @@
-"""Opt-outs: recorded locally at once, honoured by the site at once, then
-queued for Campaign (delete the subscription; for "all", set blackListEmail).
-"""
+"""The opt-out verbs: recorded locally at once, honoured by the site at once
+(see `delivery.is_suppressed`), then queued for Campaign (delete the
+subscription; for "all", set blackListEmail)."""
+
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from . import outbox
+from .delivery import active_optouts
 from .models import Change, OptOut, Subscriber, Topic
 
 
-def active_optouts(subscriber: Subscriber) -> QuerySet[OptOut]:
-    return OptOut.objects.filter(subscriber=subscriber, ended_at__isnull=True)
+@dataclass(frozen=True)
+class UnsubscribeTarget:
+    """What an unsubscribe link names: the person, and the topic (None: all email)."""
+
+    subscriber: Subscriber
+    topic: Topic | None
 
 
-def is_suppressed(subscriber: Subscriber, topic_slug: str | None = None) -> bool:
-    """True when the site must not send this person marketing email
-    (about this topic, when one is named)."""
-    scope = Q(topic__isnull=True)
-    if topic_slug:
-        scope |= Q(topic__slug=topic_slug)
-    return active_optouts(subscriber).filter(scope).exists()
+def find_unsubscribe_target(subscriber_id: object, topic_slug: object = None) -> UnsubscribeTarget | None:
+    """The person and topic an unsubscribe link names; None for an unknown person."""
+    subscriber = Subscriber.objects.by_public_id(subscriber_id)
+    if subscriber is None:
+        return None
+    topic = Topic.objects.filter(slug=str(topic_slug)).first() if topic_slug else None
+    return UnsubscribeTarget(subscriber, topic)
+
+
+def find_own_optout(subscriber: Subscriber, public_id: object) -> OptOut | None:
+    """The opt-out a goodbye page's form names, if it is this person's."""
+    return OptOut.objects.select_related("topic").filter(subscriber=subscriber).by_public_id(public_id)
 
 
 def opt_out(subscriber: Subscriber, topic: Topic | None, via: OptOut.Via) -> OptOut:
@@ -56,6 +68,7 @@ def undo_opt_out(optout: OptOut) -> bool:
 
 
 def record_reason(optout: OptOut, reason: str, text: str) -> None:
+    """Keep the reason a person gave on the goodbye page."""
     OptOut.objects.filter(pk=optout.pk).update(reason=reason, reason_text=text[:1000])
 
 

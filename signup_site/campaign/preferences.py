@@ -5,28 +5,32 @@ longer knows the key) and overlays the person's own changes that have not
 reached Campaign yet, so someone who just pressed "Update" sees their update.
 Where Campaign applies accepted writes later (v8 staging: the backend's
 `apply_delay`), changes delivered within that delay stay pending until a read
-shows them applied. Writing queues only what changed.
+shows them applied. Writing queues only what changed; a new email address is
+`email_change`'s business. "Email me my link" is here too: it is how a person
+without a link reaches this page.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from . import deadline, optouts, outbox
+from . import deadline, outbox
 from .addresses import normalise_email
 from .backends import get_backend
 from .backends.base import Profile
+from .config import campaign_config
+from .delivery import is_suppressed, remember_pkey
+from .email_change import request_email_change
+from .emails import Links, links_context, queue_site_email, sent_recently
 from .errors import ProfileNotFound
-from .models import Change, OptOut, PendingEmailChange, Subscriber, Topic
-from .services import Links, parse_public_id
+from .models import Change, OptOut, Subscriber, Topic
+from .optouts import end_optouts, opt_out
 
 PROFILE_FIELDS = ("first_name", "last_name", "language")
-UNFINISHED = (Change.Status.PENDING, Change.Status.IN_PROGRESS)
+LINK_TEMPLATE = "preferences-link"
 
 
 @dataclass(frozen=True)
@@ -69,17 +73,14 @@ class UpdateResult:
     unsubscribed: tuple[Topic, ...]
     email_change_requested: bool
 
-    @property
-    def anything(self) -> bool:
-        return bool(self.fields or self.subscribed or self.unsubscribed or self.email_change_requested)
-
 
 def find_subscriber(public_id: object) -> Subscriber | None:
-    parsed = parse_public_id(public_id)
-    return Subscriber.objects.filter(public_id=parsed).first() if parsed else None
+    """The person a preferences link (or the session it started) names."""
+    return Subscriber.objects.by_public_id(public_id)
 
 
 def offered_topics() -> tuple[Topic, ...]:
+    """The topics the preferences page offers, in order."""
     return tuple(Topic.objects.filter(active=True).prefetch_related("translations"))
 
 
@@ -97,16 +98,15 @@ def _read_profile(subscriber: Subscriber) -> Profile | None:
     profile = backend.find_profile(subscriber.email)
     # A miss keeps the cached key: on v8 a profile the outbox created is not
     # readable until staging is replicated, and later writes need its key.
-    if profile is not None and profile.pkey != subscriber.campaign_pkey:
-        Subscriber.objects.filter(pk=subscriber.pk).update(campaign_pkey=profile.pkey)
-        subscriber.campaign_pkey = profile.pkey
+    if profile is not None:
+        remember_pkey(subscriber, profile.pkey)
     return profile
 
 
 def _unconfirmed_changes(subscriber: Subscriber) -> QuerySet[Change]:
     """The person's changes a read may not show yet: those not delivered, and
     those delivered within the backend's apply delay (v8 staging)."""
-    unconfirmed = Q(status__in=UNFINISHED)
+    unconfirmed = Q(status__in=Change.UNFINISHED)
     delay = get_backend().apply_delay
     if delay:
         unconfirmed |= Q(status=Change.Status.DONE, delivered_at__gte=timezone.now() - delay)
@@ -118,7 +118,7 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
     Campaign cannot be read within CAMPAIGN_READ_BUDGET_SECONDS."""
     topics = offered_topics()
     offered = {topic.service_name for topic in topics}
-    with deadline.within(settings.CAMPAIGN_READ_BUDGET_SECONDS):
+    with deadline.within(campaign_config().read_budget_seconds):
         profile = _read_profile(subscriber)
         subscribed = (
             get_backend().subscriptions(profile.pkey) & offered if profile is not None else frozenset()
@@ -168,7 +168,7 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
     }
     pending = undelivered | (delivered - applied)
     # The site honours an opt-out at once, whatever Campaign reports.
-    stopped_all = stopped_all or optouts.is_suppressed(subscriber)
+    stopped_all = stopped_all or is_suppressed(subscriber)
     waiting = subscriber.email_changes.filter(confirmed_at__isnull=True).order_by("-id").first()
     return Preferences(
         state=Snapshot(topics=frozenset(topic_state), **state),
@@ -207,9 +207,9 @@ def update_preferences(
             outbox.record(locked, Change.Kind.UPDATE_PROFILE, **fields)
         for topic in added:
             outbox.record(locked, Change.Kind.SUBSCRIBE, service=topic.service_name)
-        optouts.end_optouts(locked, added, OptOut.Ended.RESUBSCRIBED, everything=False)
+        end_optouts(locked, added, OptOut.Ended.RESUBSCRIBED, everything=False)
         for topic in removed:
-            optouts.opt_out(locked, topic, OptOut.Via.PREFERENCES)
+            opt_out(locked, topic, OptOut.Via.PREFERENCES)
         if email_changed:
             request_email_change(locked, new_email, links)
     return UpdateResult(
@@ -220,94 +220,18 @@ def update_preferences(
     )
 
 
-def request_email_change(subscriber: Subscriber, new_email: str, links: "Links") -> PendingEmailChange:
-    change = PendingEmailChange.objects.create(subscriber=subscriber, new_email=new_email)
-    outbox.record(
-        subscriber,
-        Change.Kind.SITE_EMAIL,
-        template="email-change-confirm",
-        email=new_email,
-        language=subscriber.language,
-        context={"firstName": subscriber.first_name, "confirmUrl": links.email_change_url(change)},
-    )
-    return change
-
-
-def find_email_change(public_id: object) -> PendingEmailChange | None:
-    parsed = parse_public_id(public_id)
-    if parsed is None:
-        return None
-    return PendingEmailChange.objects.select_related("subscriber").filter(public_id=parsed).first()
-
-
-class AddressTaken(Exception):
-    """Another subscriber already uses the new address."""
-
-
-def confirm_email_change(change: PendingEmailChange) -> None:
-    """Apply a confirmed new address, and tell the old one. Idempotent."""
-    with transaction.atomic():
-        change = PendingEmailChange.objects.select_for_update().get(pk=change.pk)
-        if change.confirmed_at is not None:
-            return
-        subscriber = Subscriber.objects.select_for_update().get(pk=change.subscriber_id)
-        if Subscriber.objects.filter(email=change.new_email).exclude(pk=subscriber.pk).exists():
-            raise AddressTaken
-        old_email = subscriber.email
-        change.confirmed_at = timezone.now()
-        change.save(update_fields=["confirmed_at"])
-        # person_key stays: the person is the same, and so is their coupon.
-        subscriber.email = change.new_email
-        subscriber.save(update_fields=["email"])
-        outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, email=change.new_email)
-        outbox.record(
-            subscriber,
-            Change.Kind.SITE_EMAIL,
-            template="email-changed",
-            email=old_email,
-            language=subscriber.language,
-            # No preferences link: the old address no longer owns this subscription.
-            context={"firstName": subscriber.first_name},
-        )
-
-
 def send_preferences_link(email: str, links: Links) -> None:
     """Email a fresh preferences link if the address is known; silent otherwise."""
     subscriber = Subscriber.objects.filter(email=normalise_email(email)).first()
     if subscriber is None:
         return
     with transaction.atomic():
-        hour_ago = timezone.now() - timedelta(hours=1)
-        recent = subscriber.changes.filter(
-            kind=Change.Kind.SITE_EMAIL,
-            payload__template="preferences-link",
-            created_at__gte=hour_ago,
-        ).count()
-        if recent >= settings.SIGNUP_EMAILS_PER_HOUR:
+        if sent_recently(subscriber, LINK_TEMPLATE) >= campaign_config().emails_per_hour:
             return
-        outbox.record(
+        queue_site_email(
             subscriber,
-            Change.Kind.SITE_EMAIL,
-            template="preferences-link",
-            email=subscriber.email,
+            LINK_TEMPLATE,
+            to=subscriber.email,
             language=subscriber.language,
-            context={
-                "firstName": subscriber.first_name,
-                "preferencesUrl": links.preferences_url(subscriber),
-                "unsubscribeUrl": links.unsubscribe_url(subscriber),
-            },
+            context=links_context(subscriber, links),
         )
-
-
-__all__ = [
-    "AddressTaken",
-    "Preferences",
-    "Snapshot",
-    "UpdateResult",
-    "confirm_email_change",
-    "find_email_change",
-    "find_subscriber",
-    "get_preferences",
-    "send_preferences_link",
-    "update_preferences",
-]

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from . import views
+from . import mailbox
 
 urlpatterns = [
-    path("mailbox/", views.mailbox_list, name="dev-mailbox"),
-    path("mailbox/<str:email_id>/", views.mailbox_detail, name="dev-mailbox-email"),
+    path("mailbox/", mailbox.mailbox_list, name="dev-mailbox"),
+    path("mailbox/<str:email_id>/", mailbox.mailbox_detail, name="dev-mailbox-email"),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from signup_site.campaign.addresses import normalise_email
 from signup_site.campaign.models import OptOut, Topic
-from signup_site.campaign.services import signup_topics
+from signup_site.campaign.signups import signup_topics
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -34,7 +34,9 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         return topic_label(obj)
 
 
-class SignupForm(forms.Form):
+class EmailForm(forms.Form):
+    """The email address, as every form asks for it: normalised, errors in words."""
+
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -44,6 +46,14 @@ class SignupForm(forms.Form):
             "invalid": _("Enter an email address in the right format, like name@example.com"),
         },
     )
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class PersonForm(EmailForm):
+    """A person's details: the email address, names (white space folded) and language."""
+
     first_name = forms.CharField(
         label=_("First name"),
         max_length=30,
@@ -61,6 +71,15 @@ class SignupForm(forms.Form):
         choices=language_choices,
         error_messages={"invalid_choice": _("Choose a language from the list")},
     )
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+
+class SignupForm(PersonForm):
     topics = TopicChoiceField(
         label=_("What would you like to receive?"),
         queryset=Topic.objects.none(),
@@ -77,44 +96,11 @@ class SignupForm(forms.Form):
         self.fields["topics"].queryset = signup_topics()  # type: ignore[attr-defined]
         self.fields["language"].initial = (get_language() or "en").split("-")[0]
 
-    def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
 
-    def clean_first_name(self) -> str:
-        return " ".join(self.cleaned_data["first_name"].split())
+class PreferencesForm(PersonForm):
+    # The page shows the names first: they are what people come to change.
+    field_order = ["first_name", "last_name", "email", "language", "topics"]
 
-    def clean_last_name(self) -> str:
-        return " ".join(self.cleaned_data["last_name"].split())
-
-
-class PreferencesForm(forms.Form):
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=30,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=50,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        help_text=_("If you change it, we will email the new address a link to confirm it."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={
-            "required": _("Enter your email address"),
-            "invalid": _("Enter an email address in the right format, like name@example.com"),
-        },
-    )
-    language = forms.ChoiceField(
-        label=_("Preferred language"),
-        choices=language_choices,
-        error_messages={"invalid_choice": _("Choose a language from the list")},
-    )
     topics = forms.MultipleChoiceField(
         label=_("Emails you receive"),
         required=False,
@@ -126,6 +112,9 @@ class PreferencesForm(forms.Form):
         self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = _(
+            "If you change it, we will email the new address a link to confirm it."
+        )
         choices = []
         for topic in topics:
             label = topic_label(topic)
@@ -136,26 +125,9 @@ class PreferencesForm(forms.Form):
             choices.append((topic.service_name, label))
         self.fields["topics"].choices = choices  # type: ignore[attr-defined]
 
-    def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
 
-    def clean_first_name(self) -> str:
-        return " ".join(self.cleaned_data["first_name"].split())
-
-    def clean_last_name(self) -> str:
-        return " ".join(self.cleaned_data["last_name"].split())
-
-
-class EmailLinkForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email address"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={
-            "required": _("Enter your email address"),
-            "invalid": _("Enter an email address in the right format, like name@example.com"),
-        },
-    )
+class EmailLinkForm(EmailForm):
+    """'Email me my link'."""
 
 
 class OptOutReasonForm(forms.Form):

@@ -1,18 +1,31 @@
-"""Signed links: one place makes and reads every token the site emails.
+"""Signed links: one place makes and opens every token the site emails.
 
 A token is Django `signing` of the site's own ids, salted per purpose so a
 token made for one page is refused by every other. It never carries an email
 address or a Campaign PKey. Keys rotate through DJANGO_SECRET_KEY_FALLBACKS.
+
+`SiteLinks` makes them (the service module's `Links`); `@signed_link(purpose)`
+opens them for a view: it reads the token, finds what it names (the pending
+sign-up, the person, the person and topic, the pending email change), switches
+to that person's language, and hands it to the view; a tampered, expired,
+misdirected or dangling link gets the friendly bad-link page instead.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 
+from signup_site.campaign import email_change, optouts, preferences, signups
 from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subscriber, Topic
 
 
@@ -90,3 +103,79 @@ class SiteLinks:
 
 
 site_links = SiteLinks()
+
+
+@dataclass(frozen=True)
+class _Opener:
+    """How a purpose's payload becomes what it names, and whose language that is."""
+
+    find: Callable[[dict[str, Any]], Any]
+    language: Callable[[Any], str]
+
+
+OPENERS: dict[Purpose, _Opener] = {
+    Purpose.CONFIRM: _Opener(lambda p: signups.find_signup(p.get("p")), lambda signup: signup.language),
+    Purpose.PREFERENCES: _Opener(lambda p: preferences.find_subscriber(p.get("s")), lambda s: s.language),
+    Purpose.UNSUBSCRIBE: _Opener(
+        lambda p: optouts.find_unsubscribe_target(p.get("s"), p.get("t")),
+        lambda target: target.subscriber.language,
+    ),
+    Purpose.EMAIL_CHANGE: _Opener(
+        lambda p: email_change.find_email_change(p.get("c")), lambda change: change.subscriber.language
+    ),
+}
+
+
+def open_link(purpose: Purpose, token: str) -> tuple[Any, str]:
+    """What a token names, and that person's language; `BadLink` (or
+    `ExpiredLink`) when the token is not genuine or names nothing any more."""
+    opener = OPENERS[purpose]
+    found = opener.find(read_token(purpose, token))
+    if found is None:
+        raise BadLink(purpose)
+    return found, opener.language(found)
+
+
+def use_language_of(request: HttpRequest, language: str) -> None:
+    """On a page about one person, their own language comes before the
+    browser's, unless they chose one here (`?lang=` or the language cookie)."""
+    if "lang" in request.GET or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if language:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def bad_link(request: HttpRequest, error: BadLink) -> HttpResponse:
+    """A friendly page for a link that is expired, tampered or misdirected."""
+    context = {"expired": isinstance(error, ExpiredLink), "purpose": str(error)}
+    return render(request, "web/bad_link.html", context, status=400)
+
+
+type View = Callable[..., HttpResponse]
+
+
+def signed_link(purpose: Purpose, *, when_expired: View | None = None) -> Callable[[View], View]:
+    """Open the `token` URL argument as `purpose` and call the view with what
+    it names before it: `view(request, target, token, ...)` (the token too,
+    for pages whose forms post back to the same link).
+
+    `when_expired(request)` answers a genuine but expired link, when given
+    (the preferences link offers a fresh one); otherwise it gets the bad-link page.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def opened(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                target, language = open_link(purpose, token)
+            except ExpiredLink as error:
+                return when_expired(request) if when_expired else bad_link(request, error)
+            except BadLink as error:
+                return bad_link(request, error)
+            use_language_of(request, language)
+            return view(request, target, token, *args, **kwargs)
+
+        return opened
+
+    return decorator

@@ -10,14 +10,22 @@ import email.policy
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage as ParsedMessage
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.csp import CSP
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_GET
 
 NAME = re.compile(r"^[0-9]{20}-[0-9a-f]{32}\.eml$")
 
@@ -92,3 +100,48 @@ def get_email(email_id: str) -> StoredEmail | None:
         return None
     path = mailbox_dir() / name
     return _read(path) if path.is_file() else None
+
+
+# --- the pages ------------------------------------------------------------------------
+
+
+def development_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """404 unless DEBUG (checked per request: the routes are always mounted)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.DEBUG:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def with_email_styles(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The site's CSP, plus the inline styles emails use: the mailbox shows
+    emails as mail clients do."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        policy: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+        return csp_override(policy)(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
+@never_cache
+@require_GET
+@development_only
+def mailbox_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/mailbox_list.html", {"emails": list_emails()})
+
+
+@never_cache
+@require_GET
+@development_only
+@with_email_styles
+def mailbox_detail(request: HttpRequest, email_id: str) -> HttpResponse:
+    stored = get_email(email_id)
+    if stored is None:
+        raise Http404
+    return render(request, "web/mailbox_detail.html", {"email": stored})

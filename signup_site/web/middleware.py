@@ -5,18 +5,16 @@ from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-SUPPORTED = {code for code, _name in settings.LANGUAGES}
-
 
 class LanguageMiddleware(LocaleMiddleware):
     """Language from `?lang=`, then the stored preference (the language
     cookie), then Accept-Language. A `?lang=` choice is remembered in the cookie.
     Pages about one subscriber fall back to that subscriber's own language
-    (see `web.views.activate_subscriber_language`)."""
+    (see `web.links.use_language_of`)."""
 
     def process_request(self, request: HttpRequest) -> None:
         requested = request.GET.get("lang", "")
-        if requested in SUPPORTED:
+        if requested and requested in dict(settings.LANGUAGES):
             translation.activate(requested)
             request.LANGUAGE_CODE = requested
             request.language_chosen = requested  # type: ignore[attr-defined]

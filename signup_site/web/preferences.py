@@ -15,41 +15,28 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from signup_site.campaign import email_change
 from signup_site.campaign import preferences as prefs
 from signup_site.campaign.errors import CampaignUnavailable
-from signup_site.campaign.models import Subscriber
+from signup_site.campaign.models import PendingEmailChange, Subscriber
 
 from .forms import EmailLinkForm, PreferencesForm
-from .links import BadLink, ExpiredLink, Purpose, read_token, site_links
-from .views import bad_link, use_language_of
+from .links import Purpose, signed_link, site_links, use_language_of
 
 SUBSCRIBER_KEY = "prefs_subscriber"
 SHOWN_KEY = "prefs_shown"
 RETRY_AFTER_SECONDS = 120
 
 
-def activate_subscriber_language(request: HttpRequest, subscriber: Subscriber) -> None:
-    use_language_of(request, subscriber.language)
-
-
-def _session_subscriber(request: HttpRequest) -> Subscriber | None:
-    public_id = request.session.get(SUBSCRIBER_KEY)
-    return prefs.find_subscriber(public_id) if public_id else None
+def _offer_fresh_link(request: HttpRequest) -> HttpResponse:
+    return redirect(reverse("prefs-request-link") + "?expired=1")
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
-def page(request: HttpRequest, token: str) -> HttpResponse:
-    """The emailed link: check it, start a session for that person, redirect."""
-    try:
-        payload = read_token(Purpose.PREFERENCES, token)
-    except ExpiredLink:
-        return redirect(reverse("prefs-request-link") + "?expired=1")
-    except BadLink as error:
-        return bad_link(request, error)
-    subscriber = prefs.find_subscriber(payload.get("s", ""))
-    if subscriber is None:
-        return bad_link(request, BadLink(Purpose.PREFERENCES))
+@signed_link(Purpose.PREFERENCES, when_expired=_offer_fresh_link)
+def page(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
+    """The emailed link: start a session for that person, redirect."""
     request.session.cycle_key()
     request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
     request.session.pop(SHOWN_KEY, None)
@@ -86,10 +73,10 @@ def _summary(result: prefs.UpdateResult) -> list[str]:
 @sensitive_post_parameters("email", "first_name", "last_name")
 @require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest) -> HttpResponse:
-    subscriber = _session_subscriber(request)
+    subscriber = prefs.find_subscriber(request.session.get(SUBSCRIBER_KEY))
     if subscriber is None:
-        return redirect(reverse("prefs-request-link") + "?expired=1")
-    activate_subscriber_language(request, subscriber)
+        return _offer_fresh_link(request)
+    use_language_of(request, subscriber.language)
     shown_data = request.session.get(SHOWN_KEY)
 
     if request.method == "POST" and shown_data:
@@ -154,20 +141,13 @@ def request_link(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+@signed_link(Purpose.EMAIL_CHANGE)
+def confirm_email(request: HttpRequest, change: PendingEmailChange, token: str) -> HttpResponse:
     """The link sent to a new address: GET shows a button, POST applies it."""
-    try:
-        payload = read_token(Purpose.EMAIL_CHANGE, token)
-    except BadLink as error:
-        return bad_link(request, error)
-    change = prefs.find_email_change(payload.get("c", ""))
-    if change is None:
-        return bad_link(request, BadLink(Purpose.EMAIL_CHANGE))
-    activate_subscriber_language(request, change.subscriber)
     if request.method != "POST":
         return render(request, "web/prefs_email_confirm.html", {"change": change})
     try:
-        prefs.confirm_email_change(change)
-    except prefs.AddressTaken:
+        email_change.confirm_email_change(change)
+    except email_change.AddressTaken:
         return render(request, "web/prefs_email_confirm.html", {"change": change, "taken": True}, status=409)
     return render(request, "web/prefs_email_done.html", {"change": change})

@@ -1,26 +1,21 @@
-"""The public pages. Each view parses, calls the service module, renders."""
-
-from typing import cast
+"""The sign-up pages. Each view parses, calls the service module, renders."""
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
-from django.utils.csp import CSP
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csp import csp_override
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from signup_site.campaign import services
-from signup_site.campaign.services import Evidence, SignupRequest
+from signup_site.campaign import signups
+from signup_site.campaign.models import PendingSignup
+from signup_site.campaign.signups import Evidence, SignupRequest
 
-from . import mailbox
 from .consent import CONSENT_VERSION, consent_sha256, consent_text
 from .forms import SignupForm
-from .links import BadLink, ExpiredLink, Purpose, read_token, site_links
+from .links import BadLink, Purpose, bad_link, signed_link, site_links
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -43,22 +38,6 @@ def evidence_for(request: HttpRequest, wording: str) -> Evidence:
     )
 
 
-def use_language_of(request: HttpRequest, language: str) -> None:
-    """On a page about one person, their own language comes before the
-    browser's, unless they chose one here (`?lang=` or the language cookie)."""
-    if "lang" in request.GET or settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if language:
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-
-
-def bad_link(request: HttpRequest, error: BadLink) -> HttpResponse:
-    """A friendly page for a link that is expired, tampered or misdirected."""
-    context = {"expired": isinstance(error, ExpiredLink), "purpose": str(error)}
-    return render(request, "web/bad_link.html", context, status=400)
-
-
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("signup-form")
@@ -73,7 +52,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            services.start_signup(
+            signups.start_signup(
                 SignupRequest(
                     email=data["email"],
                     first_name=data["first_name"],
@@ -98,51 +77,12 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+@signed_link(Purpose.CONFIRM)
+def signup_confirm(request: HttpRequest, signup: PendingSignup, token: str) -> HttpResponse:
     """GET shows a button; only the POST confirms (link scanners GET every link)."""
-    try:
-        payload = read_token(Purpose.CONFIRM, token)
-    except BadLink as error:
-        return bad_link(request, error)
-    signup = services.find_signup(payload.get("p", ""))
-    if signup is None:
-        return bad_link(request, BadLink(Purpose.CONFIRM))
-    use_language_of(request, signup.language)
     if request.method != "POST":
         return render(request, "web/confirm.html", {"signup": signup})
-    confirmation = services.confirm_signup(
-        signup.public_id, evidence_for(request, consent_text()), site_links
-    )
+    confirmation = signups.confirm_signup(signup.public_id, evidence_for(request, consent_text()), site_links)
     if confirmation is None:
         return bad_link(request, BadLink(Purpose.CONFIRM))
     return render(request, "web/confirmed.html", {"confirmation": confirmation})
-
-
-def _require_mailbox() -> None:
-    if not settings.DEBUG:
-        raise Http404
-
-
-# The mailbox shows emails as mail clients do, inline styles included.
-MAILBOX_CSP: dict[str, list[str]] = {
-    **cast(dict[str, list[str]], settings.SECURE_CSP),
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-}
-
-
-@never_cache
-@require_GET
-def mailbox_list(request: HttpRequest) -> HttpResponse:
-    _require_mailbox()
-    return render(request, "web/mailbox_list.html", {"emails": mailbox.list_emails()})
-
-
-@never_cache
-@require_GET
-@csp_override(MAILBOX_CSP)
-def mailbox_detail(request: HttpRequest, email_id: str) -> HttpResponse:
-    _require_mailbox()
-    stored = mailbox.get_email(email_id)
-    if stored is None:
-        raise Http404
-    return render(request, "web/mailbox_detail.html", {"email": stored})

@@ -2,30 +2,26 @@
 
 from functools import cache
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .. import config
 from .base import CampaignBackend
-
-ALIASES = {
-    "local": "signup_site.campaign.backends.local.LocalBackend",
-    "acs": "signup_site.campaign.backends.acs.ACSBackend",
-    "v8": "signup_site.campaign.backends.v8.V8Backend",
-}
 
 
 @cache
-def _load(path: str) -> CampaignBackend:
-    backend_class = import_string(ALIASES.get(path, path))
+def load_backend(path: str) -> CampaignBackend:
+    """One instance of the backend at `path` (an alias or a dotted path) per process."""
+    backend_class = import_string(config.BACKEND_ALIASES.get(path, path))
     backend: CampaignBackend = backend_class()
     return backend
 
 
 def get_backend() -> CampaignBackend:
     """The configured backend; one instance per process (it may hold a token)."""
-    return _load(settings.CAMPAIGN_BACKEND)
+    return load_backend(config.campaign_config().backend)
 
 
 def reset_backends() -> None:
-    """Forget loaded backends (tests switch CAMPAIGN_BACKEND)."""
-    _load.cache_clear()
+    """Forget loaded backends and parsed configuration (tests switch CAMPAIGN_BACKEND)."""
+    load_backend.cache_clear()
+    config.forget()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ...config import ACSConfig, acs_config
 from ...errors import CampaignError, CampaignRejected, CampaignUnavailable, ProfileNotFound
 from ..base import (
     CampaignBackend,
@@ -30,7 +31,6 @@ from ..base import (
     to_campaign_language,
 )
 from .client import ACSClient
-from .config import ACSConfig
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class ACSBackend(CampaignBackend):
     the service lookups and the subscriptions links are cached here."""
 
     def __init__(self, config: ACSConfig | None = None) -> None:
-        self.config = config or ACSConfig.from_settings()
+        self.config = config or acs_config()
         self.client = ACSClient(self.config)
         self._lock = threading.Lock()
         self._services: dict[str, _ServiceRef] = {}

@@ -22,10 +22,10 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from ... import deadline
+from ...config import ACSConfig
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
 from ..ims import IMSTokenClient
-from .config import ACSConfig
 
 logger = logging.getLogger(__name__)
 

@@ -43,6 +43,7 @@ from datetime import timedelta
 
 from lxml import etree
 
+from ...config import v8_config
 from ...errors import CampaignRejected, CampaignUnavailable, ProfileNotFound
 from ...mail import send_site_email
 from ..base import (
@@ -56,7 +57,6 @@ from ..base import (
 )
 from . import soap
 from .client import SoapClient
-from .config import V8Config
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class V8Backend(CampaignBackend):
     """Adobe Campaign v8 over SOAP; see the module docstring for the mapping."""
 
     def __init__(self) -> None:
-        self.config = V8Config.from_settings()
+        self.config = v8_config()
         self.client = SoapClient(self.config)
         self.apply_delay: timedelta = self.config.apply_delay
 

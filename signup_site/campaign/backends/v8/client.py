@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import requests
 
 from ... import deadline
+from ...config import V8Config
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
 from ..ims import IMSTokenClient
 from . import soap
-from .config import V8Config
 
 logger = logging.getLogger(__name__)
 

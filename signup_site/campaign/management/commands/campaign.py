@@ -20,9 +20,8 @@ from dataclasses import asdict
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.module_loading import import_string
 
-from signup_site.campaign.backends import ALIASES, get_backend
+from signup_site.campaign.backends import get_backend, load_backend
 from signup_site.campaign.backends.base import CampaignBackend, Message, ProfileFields
 from signup_site.campaign.errors import (
     CampaignAuthError,
@@ -137,10 +136,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
     def _backend(self, name: str | None) -> CampaignBackend:
-        if not name:
-            return get_backend()
-        backend: CampaignBackend = import_string(ALIASES.get(name, name))()
-        return backend
+        return load_backend(name) if name else get_backend()
 
     def _run(self, options: dict[str, Any]) -> Any:
         backend = self._backend(options.get("backend"))

@@ -1,35 +1,30 @@
-"""The verbs the views call. Each one changes local state and queues what
-Campaign must learn in one transaction; none waits on Campaign.
+"""The sign-up verbs: hold a sign-up until it is confirmed, then confirm it.
+
+Each one changes local state and queues what Campaign must learn in one
+transaction; none waits on Campaign. On confirmation the checkbox-driven flows
+run: a topic's opt-in message, and for a special offer a gift coupon with the
+special-offer email instead of the welcome email.
 """
 
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import coupons, optouts, outbox
+from . import coupons, outbox
 from .addresses import normalise_email, person_key
-from .models import Change, ConsentRecord, OptOut, PendingEmailChange, PendingSignup, Subscriber, Topic
+from .config import campaign_config
+from .delivery import is_suppressed
+from .emails import Links, links_context, queue_site_email, sent_recently
+from .models import Change, ConsentRecord, OptOut, PendingSignup, Subscriber, Topic
+from .optouts import end_optouts
 
 logger = logging.getLogger(__name__)
 
-
-class Links(Protocol):
-    """Absolute URLs for emails; the web app provides them (signed tokens)."""
-
-    def confirm_url(self, signup: PendingSignup) -> str: ...
-
-    def preferences_url(self, subscriber: Subscriber) -> str: ...
-
-    def unsubscribe_url(self, subscriber: Subscriber, topic: Topic | None = None) -> str: ...
-
-    def email_change_url(self, change: PendingEmailChange) -> str: ...
+CONFIRM_TEMPLATE = "signup-confirm"
 
 
 @dataclass(frozen=True)
@@ -89,14 +84,6 @@ def _record_consent(
     )
 
 
-def _links_context(subscriber: Subscriber, links: Links) -> dict[str, str]:
-    return {
-        "firstName": subscriber.first_name,
-        "preferencesUrl": links.preferences_url(subscriber),
-        "unsubscribeUrl": links.unsubscribe_url(subscriber),
-    }
-
-
 def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> None:
     """Hold a sign-up until confirmed and send the confirmation email.
 
@@ -125,54 +112,38 @@ def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> No
         _record_consent(subscriber, signup, ConsentRecord.Kind.REQUEST, evidence, request.topics)
         # Someone who stopped all email must confirm again, whatever the
         # setting: only a confirmed sign-up lifts their opt-out.
-        if not settings.SIGNUP_DOUBLE_OPT_IN and not optouts.is_suppressed(subscriber):
+        config = campaign_config()
+        if not config.double_opt_in and not is_suppressed(subscriber):
             _confirm(signup, evidence, links)
             return
-        hour_ago = timezone.now() - timedelta(hours=1)
-        if subscriber.signups.filter(created_at__gte=hour_ago).count() > settings.SIGNUP_EMAILS_PER_HOUR:
+        if sent_recently(subscriber, CONFIRM_TEMPLATE) >= config.emails_per_hour:
             logger.info("sign-up %s: confirmation email withheld (rate limit)", signup.pk)
             return
-        outbox.record(
+        queue_site_email(
             subscriber,
-            Change.Kind.SITE_EMAIL,
-            template="signup-confirm",
-            email=subscriber.email,
+            CONFIRM_TEMPLATE,
+            to=subscriber.email,
             language=signup.language,
             context={
-                **_links_context(subscriber, links),
+                **links_context(subscriber, links),
                 "firstName": signup.first_name,
                 "confirmUrl": links.confirm_url(signup),
             },
         )
 
 
-def parse_public_id(value: object) -> uuid.UUID | None:
-    """A public id from a link payload, or None when it is not one."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(hex=str(value))
-    except ValueError:
-        return None
+def find_signup(public_id: object) -> PendingSignup | None:
+    """The pending sign-up a confirmation link names."""
+    return PendingSignup.objects.select_related("subscriber").by_public_id(public_id)
 
 
-def find_signup(public_id: uuid.UUID | str) -> PendingSignup | None:
-    parsed = parse_public_id(public_id)
-    if parsed is None:
-        return None
-    return PendingSignup.objects.select_related("subscriber").filter(public_id=parsed).first()
-
-
-def confirm_signup(public_id: uuid.UUID | str, evidence: Evidence, links: Links) -> Confirmation | None:
+def confirm_signup(public_id: uuid.UUID, evidence: Evidence, links: Links) -> Confirmation | None:
     """Confirm a pending sign-up; None when there is no such sign-up.
 
     Confirming twice is harmless: the second time changes nothing.
     """
-    parsed = parse_public_id(public_id)
-    if parsed is None:
-        return None
     with transaction.atomic():
-        signup = PendingSignup.objects.select_for_update().filter(public_id=parsed).first()
+        signup = PendingSignup.objects.select_for_update().by_public_id(public_id)
         if signup is None:
             return None
         if signup.confirmed_at is not None:
@@ -196,7 +167,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     subscriber.save()
     topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
     _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, evidence, topics)
-    optouts.end_optouts(subscriber, list(topics), OptOut.Ended.RECONFIRMED, everything=True)
+    end_optouts(subscriber, list(topics), OptOut.Ended.RECONFIRMED, everything=True)
 
     # Confirming is an explicit opt-in: it lifts an earlier "stop all email".
     outbox.record(
@@ -211,7 +182,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     for topic in topics:
         outbox.record(subscriber, Change.Kind.SUBSCRIBE, service=topic.service_name)
 
-    context = _links_context(subscriber, links)
+    context = links_context(subscriber, links)
     offer_sent = False
     for topic in topics:
         if topic.is_special_offer:
@@ -223,7 +194,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
             if issued:
                 _send(
                     subscriber,
-                    topic.opt_in_message or "special-offer",
+                    topic.message_on_opt_in,
                     topic,
                     {
                         **context,
@@ -244,8 +215,9 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
                     "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
                 },
             )
-    if first_confirmation and not offer_sent and settings.SIGNUP_WELCOME_MESSAGE:
-        _send(subscriber, settings.SIGNUP_WELCOME_MESSAGE, None, context)
+    welcome = campaign_config().welcome_message
+    if first_confirmation and not offer_sent and welcome:
+        _send(subscriber, welcome, None, context)
     return Confirmation(signup, already_confirmed=False, topics=topics, coupon_issued=offer_sent)
 
 

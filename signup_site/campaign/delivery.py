@@ -1,0 +1,147 @@
+"""Delivery: how each kind of outbox change reaches Campaign.
+
+`apply(change)` is called by the outbox worker for one claimed change and
+either returns (delivered) or raises a `CampaignError` (the outbox decides
+retry or park from its kind). Every step is safe to repeat after a crash: the
+profile is found before it is created, subscribing twice is a no-op, and so on
+(the backend interface states each method's contract).
+
+Two rules live here because delivery is where they bite:
+- **the person's Campaign key** (`resolve_pkey`): cached on the subscriber,
+  found again by email when Campaign no longer knows it;
+- **suppression** (`is_suppressed`): an opt-out is honoured by the site at
+  once, whatever Campaign says, so no marketing message goes to that person.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .backends import get_backend
+from .backends.base import Message, ProfileFields
+from .errors import CampaignRejected, ProfileNotFound
+from .mail import send_site_email
+from .models import Change, OptOut, Subscriber
+
+logger = logging.getLogger(__name__)
+
+PROFILE_FIELD_NAMES = ("email", "first_name", "last_name", "language", "blacklist_email")
+
+
+def active_optouts(subscriber: Subscriber) -> QuerySet[OptOut]:
+    return OptOut.objects.filter(subscriber=subscriber, ended_at__isnull=True)
+
+
+def is_suppressed(subscriber: Subscriber, topic_slug: str | None = None) -> bool:
+    """True when the site must not send this person marketing email
+    (about this topic, when one is named)."""
+    scope = Q(topic__isnull=True)
+    if topic_slug:
+        scope |= Q(topic__slug=topic_slug)
+    return active_optouts(subscriber).filter(scope).exists()
+
+
+def profile_fields(payload: dict[str, Any]) -> ProfileFields:
+    """The profile fields an outbox payload carries."""
+    return ProfileFields(**{name: payload[name] for name in PROFILE_FIELD_NAMES if name in payload})
+
+
+def remember_pkey(subscriber: Subscriber, pkey: str) -> None:
+    """Cache Campaign's key for the person (server-side only, never in a link)."""
+    if pkey != subscriber.campaign_pkey:
+        Subscriber.objects.filter(pk=subscriber.pk).update(campaign_pkey=pkey)
+        subscriber.campaign_pkey = pkey
+
+
+def resolve_pkey(subscriber: Subscriber, *, refresh: bool = False) -> str:
+    """Campaign's key for the person: cached, or found again by email."""
+    if subscriber.campaign_pkey and not refresh:
+        return subscriber.campaign_pkey
+    profile = get_backend().find_profile(subscriber.email)
+    if profile is None:
+        raise ProfileNotFound("No profile with the subscriber's address")
+    remember_pkey(subscriber, profile.pkey)
+    return profile.pkey
+
+
+def _with_profile(subscriber: Subscriber, action: Callable[[str], None]) -> None:
+    """Run `action(pkey)`; if Campaign no longer knows the cached key, re-resolve once."""
+    try:
+        action(resolve_pkey(subscriber))
+    except ProfileNotFound:
+        if not subscriber.campaign_pkey:
+            raise
+        action(resolve_pkey(subscriber, refresh=True))
+
+
+def _update_profile(subscriber: Subscriber, pkey: str, fields: ProfileFields) -> None:
+    """Update the profile; keep its new key if the change gave it one (v8 keys
+    profiles by address, so an address change re-keys them)."""
+    new_pkey = get_backend().update_profile(pkey, fields)
+    if new_pkey:
+        remember_pkey(subscriber, new_pkey)
+
+
+def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> None:
+    """Find the person's profile (cached key, then email) or create it; then
+    bring it up to date. Safe to repeat: a retry finds what a crash created."""
+    backend = get_backend()
+    profile = None
+    if subscriber.campaign_pkey:
+        try:
+            profile = backend.get_profile(subscriber.campaign_pkey)
+        except ProfileNotFound:
+            profile = None
+    if profile is None:
+        profile = backend.find_profile(subscriber.email)
+    if profile is None:
+        profile = backend.create_profile(wanted)
+    else:
+        differences = {
+            name: value
+            for name, value in wanted.changed().items()
+            if name != "email" and getattr(profile, name) != value
+        }
+        if differences:
+            backend.update_profile(profile.pkey, ProfileFields(**differences))  # type: ignore[arg-type]
+    remember_pkey(subscriber, profile.pkey)
+
+
+def _send_message(change: Change) -> None:
+    payload = change.payload
+    # An opt-out is honoured by the site at once, whatever Campaign says.
+    if is_suppressed(change.subscriber, payload.get("topic")):
+        logger.info("change %s not sent: the person opted out", change.pk)
+        return
+    get_backend().send_message(
+        Message(
+            name=payload["message"],
+            email=payload["email"],
+            language=payload.get("language", "en"),
+            context=payload.get("context", {}),
+        )
+    )
+
+
+def apply(change: Change) -> None:
+    """Deliver one change; raises a `CampaignError` when Campaign did not take it."""
+    backend = get_backend()
+    subscriber, payload = change.subscriber, change.payload
+    match change.kind:
+        case Change.Kind.SYNC_PROFILE:
+            _sync_profile(subscriber, profile_fields(payload))
+        case Change.Kind.UPDATE_PROFILE:
+            fields = profile_fields(payload)
+            _with_profile(subscriber, lambda pkey: _update_profile(subscriber, pkey, fields))
+        case Change.Kind.SUBSCRIBE:
+            _with_profile(subscriber, lambda pkey: backend.subscribe(pkey, payload["service"]))
+        case Change.Kind.UNSUBSCRIBE:
+            _with_profile(subscriber, lambda pkey: backend.unsubscribe(pkey, payload["service"]))
+        case Change.Kind.SEND_MESSAGE:
+            _send_message(change)
+        case Change.Kind.SITE_EMAIL:
+            send_site_email(payload["template"], payload["email"], payload["language"], payload["context"])
+        case _:
+            raise CampaignRejected(f"Unknown change kind {change.kind!r}")

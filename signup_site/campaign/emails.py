@@ -1,0 +1,59 @@
+"""The emails a journey queues for a person, through the outbox.
+
+- `Links`: the absolute URLs an email carries (signed tokens); the web app
+  provides them, so this package never builds a URL.
+- `links_context`: what every email to a known person carries (the *Update
+  Details* and unsubscribe links).
+- `queue_site_email`: one of the site's own emails (`templates/emails/`), sent
+  by the worker; `sent_recently` counts them, for the per-person limits.
+"""
+
+from datetime import timedelta
+from typing import Protocol
+
+from django.utils import timezone
+
+from . import outbox
+from .models import Change, PendingEmailChange, PendingSignup, Subscriber, Topic
+
+RECENT = timedelta(hours=1)
+
+
+class Links(Protocol):
+    """Absolute URLs for emails; the web app provides them (signed tokens)."""
+
+    def confirm_url(self, signup: PendingSignup) -> str: ...
+
+    def preferences_url(self, subscriber: Subscriber) -> str: ...
+
+    def unsubscribe_url(self, subscriber: Subscriber, topic: Topic | None = None) -> str: ...
+
+    def email_change_url(self, change: PendingEmailChange) -> str: ...
+
+
+def links_context(subscriber: Subscriber, links: Links) -> dict[str, str]:
+    """The personalisation every email to this person carries: their first
+    name, the *Update Details* link and the unsubscribe-from-all link."""
+    return {
+        "firstName": subscriber.first_name,
+        "preferencesUrl": links.preferences_url(subscriber),
+        "unsubscribeUrl": links.unsubscribe_url(subscriber),
+    }
+
+
+def sent_recently(subscriber: Subscriber, template: str, within: timedelta = RECENT) -> int:
+    """How many emails of this template were queued for the person lately."""
+    return subscriber.changes.filter(
+        kind=Change.Kind.SITE_EMAIL,
+        payload__template=template,
+        created_at__gte=timezone.now() - within,
+    ).count()
+
+
+def queue_site_email(
+    subscriber: Subscriber, template: str, *, to: str, language: str, context: dict[str, str]
+) -> Change:
+    """Queue one of the site's own emails; call inside the causing transaction."""
+    return outbox.record(
+        subscriber, Change.Kind.SITE_EMAIL, template=template, email=to, language=language, context=context
+    )
