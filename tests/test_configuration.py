@@ -1,8 +1,17 @@
-"""The example env file is the configuration reference (product.md §5): it
-must list every variable the settings read, and nothing they don't."""
+"""Configuration: the example env file is the reference (product.md §5) and
+lists every variable the settings read, and nothing they don't; the campaign
+configuration is parsed once, and a wrong value fails `manage.py check`
+naming the variable."""
 
 import re
 from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from signup_site.campaign import config
+from tests.acs_support import CLIENT_ID, CLIENT_SECRET, ORGANIZATION
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,3 +25,83 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     assert len(read) > 40
     assert sorted(read - listed) == [], "variables missing from .env.example"
     assert sorted(listed - read) == [], "variables in .env.example that nothing reads"
+
+
+# --- the campaign configuration, checked at start-up ------------------------------------------
+
+
+def check_fails_naming(variable: str) -> str:
+    with pytest.raises(SystemCheckError) as failed:
+        call_command("check")
+    assert variable in str(failed.value)
+    return str(failed.value)
+
+
+@pytest.fixture
+def acs_settings(settings):
+    settings.CAMPAIGN_BACKEND = "acs"
+    settings.ACS_ORGANIZATION = ORGANIZATION
+    settings.ACS_CLIENT_ID = CLIENT_ID
+    settings.ACS_CLIENT_SECRET = CLIENT_SECRET
+    settings.ACS_EVENTS = "welcome=EVTwelcome,special-offer=EVTspecialOffer"
+    return settings
+
+
+@pytest.mark.django_db
+def test_a_complete_acs_configuration_passes_the_check(acs_settings, seeded) -> None:
+    call_command("check")
+
+
+@pytest.mark.django_db
+def test_acs_events_lacking_a_message_the_topics_send_fail_the_check(acs_settings, seeded) -> None:
+    acs_settings.ACS_EVENTS = "welcome=EVTwelcome"
+    assert "'special-offer'" in check_fails_naming("ACS_EVENTS")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ACS_ORGANIZATION", ""),
+        ("ACS_CLIENT_SECRET", ""),
+        ("ACS_EVENTS", "welcome"),
+        ("ACS_EVENTS", "welcome=not-an-event-id"),
+        ("ACS_TIMEOUT_SECONDS", -1.0),
+    ],
+)
+def test_malformed_or_missing_acs_settings_fail_the_check(acs_settings, seeded, variable, value) -> None:
+    setattr(acs_settings, variable, value)
+    check_fails_naming(variable)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("V8_AUTH", "password"), ("V8_MESSAGES", "sms"), ("V8_URL", ""), ("V8_PROFILE_STAGING_SCHEMA", "stg")],
+)
+def test_malformed_or_missing_v8_settings_fail_the_check(settings, seeded, variable, value) -> None:
+    settings.CAMPAIGN_BACKEND = "v8"
+    settings.V8_URL = "https://acme.campaign.adobe.com"
+    settings.V8_CLIENT_ID, settings.V8_CLIENT_SECRET = "id", "secret"
+    setattr(settings, variable, value)
+    check_fails_naming(variable)
+
+
+@pytest.mark.django_db
+def test_an_unknown_backend_name_fails_the_check(settings) -> None:
+    settings.CAMPAIGN_BACKEND = "acs8"
+    check_fails_naming("CAMPAIGN_BACKEND")
+
+
+@pytest.mark.django_db
+def test_a_message_without_templates_fails_the_check_where_the_site_sends_it(settings, seeded) -> None:
+    settings.SIGNUP_WELCOME_MESSAGE = "no-such-message"
+    assert "no-such-message" in check_fails_naming("templates/emails")
+
+
+def test_configuration_is_parsed_once_and_again_after_a_settings_change(settings) -> None:
+    first = config.campaign_config()
+    assert config.campaign_config() is first
+    settings.CAMPAIGN_READ_BUDGET_SECONDS = 2.5
+    assert config.campaign_config() is not first
+    assert config.campaign_config().read_budget_seconds == 2.5

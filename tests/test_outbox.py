@@ -197,3 +197,43 @@ def test_healthz_reports_backlog_and_fails_on_late_opt_outs(
 
     run_worker()  # delivered: healthy again, however old the opt-out is
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_confirmation_wakes_the_worker_once_however_many_changes_it_records(
+    client: Client, newsletter: Topic, offers: Topic
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    # Transactional: each request commits, as in production, so its
+    # on-commit wake-ups really run and enqueue tasks.
+    sign_up(client, "once@example.com", newsletter, offers)
+    run_worker()
+    confirm = site_links.confirm_url(PendingSignup.objects.get()).removeprefix("http://testserver")
+    DBTaskResult.objects.all().delete()
+    before = Change.objects.count()
+    assert client.post(confirm).status_code == 200
+    # Profile, two subscriptions, the offer's email: one transaction, one task.
+    assert Change.objects.count() - before >= 4
+    assert DBTaskResult.objects.filter(task_path__endswith=".deliver_changes").count() == 1
+    # ... and that one task drains them all.
+    assert outbox.deliver_all() == Change.objects.count() - before
+    assert not Change.objects.filter(status__in=Change.UNFINISHED).exists()
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_savepoint_does_not_take_the_wake_up_with_it(
+    newsletter: Topic, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import transaction
+
+    subscriber = Subscriber.objects.create(email="savepoint@example.com", person_key="savepoint@example.com")
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():
+                outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="NEWSLETTER")
+                raise RuntimeError("roll this savepoint back")
+        except RuntimeError:
+            pass
+        outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="NEWSLETTER")
+    assert len(callbacks) == 1
