@@ -6,6 +6,9 @@ POST carries no cookie and no CSRF token, and a forged cross-site POST would
 need the token, which would let it POST directly anyway.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -39,13 +42,25 @@ def page(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpRes
     )
 
 
+def goodbye_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The goodbye page's forms name the opt-out they act on: find it among
+    this person's own, or answer the bad-link page."""
+
+    @wraps(view)
+    def with_optout(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpResponse:
+        optout = optouts.find_own_optout(target.subscriber, request.POST.get("optout"))
+        if optout is None:
+            return bad_link(request, BadLink(Purpose.UNSUBSCRIBE))
+        return view(request, optout, token)
+
+    return with_optout
+
+
 @never_cache
 @require_POST
 @signed_link(Purpose.UNSUBSCRIBE)
-def reason(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpResponse:
-    optout = optouts.find_own_optout(target.subscriber, request.POST.get("optout"))
-    if optout is None:
-        return bad_link(request, BadLink(Purpose.UNSUBSCRIBE))
+@goodbye_form
+def reason(request: HttpRequest, optout: OptOut, token: str) -> HttpResponse:
     form = OptOutReasonForm(request.POST)
     if not form.is_valid():
         return render(request, "web/optout_done.html", {"optout": optout, "token": token, "form": form})
@@ -56,9 +71,7 @@ def reason(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpR
 @never_cache
 @require_POST
 @signed_link(Purpose.UNSUBSCRIBE)
-def undo(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpResponse:
-    optout = optouts.find_own_optout(target.subscriber, request.POST.get("optout"))
-    if optout is None:
-        return bad_link(request, BadLink(Purpose.UNSUBSCRIBE))
+@goodbye_form
+def undo(request: HttpRequest, optout: OptOut, token: str) -> HttpResponse:
     optouts.undo_opt_out(optout)
     return render(request, "web/optout_undone.html", {"optout": optout})
