@@ -1,34 +1,96 @@
 """Render an email from `templates/emails/<name>-subject.txt`, `-body.txt`
-and `-body.html`, in the recipient's language.
+and `-body.html`, in the recipient's language, and send it.
 
 The context uses the keys of an ACS transactional event's `ctx` (`firstName`,
 `couponCode`, `preferencesUrl`, `unsubscribeUrl`), so one context serves the
 site's own mail, the local Campaign and a real Campaign event alike.
+
+What a receiving server reads is what matters here, so the message is built
+for it: the subject and the plain-text part are rendered without HTML
+escaping (a name like D'Arcy reads as typed); `List-Unsubscribe` is the
+structured field RFC 2369 defines, `<https://...>` folded only at white space,
+never RFC 2047 encoded words (which Gmail and Yahoo cannot read as a link);
+`Message-ID` and `List-Id` are on the site's own domain.
 """
 
+import email.policy
 from collections.abc import Mapping
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.message import EmailMessage as PythonEmailMessage
+from email.policy import Policy
+from email.utils import make_msgid, parseaddr
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from .errors import CampaignUnavailable
 
+# RFC 2369 fields whose value is a list of `<URL>`s.
+URL_LIST_FIELDS = ("list-unsubscribe", "list-help", "list-subscribe", "list-post", "list-archive")
 
-def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -> EmailMultiAlternatives:
+
+class URLListHeader(UnstructuredHeader):
+    """A `List-*` field of RFC 2369: angle-bracketed URLs, folded only at the
+    white space after a comma. A URL has no white space to fold at, so a long
+    one makes a long line (RFC 5322 allows 998 characters), never encoded words."""
+
+    def fold(self, *, policy: Policy) -> str:
+        value = str(self)
+        if not value.isascii():  # not a URL list as RFC 2369 has it: fold as text
+            return str(super().fold(policy=policy))
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        return f"{self.name}: " + ("," + policy.linesep + " ").join(entries) + policy.linesep
+
+
+def _with_url_list_headers(policy: Policy) -> Policy:
+    registry = HeaderRegistry()
+    for field in URL_LIST_FIELDS:
+        registry.map_to_type(field, URLListHeader)
+    return policy.clone(header_factory=registry)
+
+
+class SiteEmail(EmailMultiAlternatives):
+    """An email whose RFC 2369 fields reach the receiver as RFC 2369 says,
+    whatever policy the mail backend builds it with (SMTP uses `email.policy.SMTP`)."""
+
+    def message(self, *, policy: Policy = email.policy.default) -> PythonEmailMessage:
+        built: PythonEmailMessage = super().message(policy=_with_url_list_headers(policy))
+        return built
+
+
+def site_domain() -> str:
+    """The host of SITE_URL: the domain of the site's Message-IDs and List-Ids."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def render_text(template_name: str, context: Mapping[str, Any]) -> str:
+    """A plain-text template, rendered without HTML escaping: it is not HTML."""
+    template = get_template(template_name)
+    return template.template.render(Context(dict(context), autoescape=False))  # type: ignore[attr-defined]
+
+
+def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -> SiteEmail:
     with translation.override(language or settings.LANGUAGE_CODE):
         data = {**context, "language": translation.get_language()}
-        subject = " ".join(render_to_string(f"emails/{name}-subject.txt", data).split())
-        text = render_to_string(f"emails/{name}-body.txt", data)
+        subject = " ".join(render_text(f"emails/{name}-subject.txt", data).split())
+        text = render_text(f"emails/{name}-body.txt", data)
         html = render_to_string(f"emails/{name}-body.html", data)
-    headers = {}
+    domain = site_domain()
+    headers = {"Message-ID": make_msgid(domain=domain)}
     if unsubscribe_url := context.get("unsubscribeUrl"):
         # RFC 2369 and RFC 8058: mail clients show their own unsubscribe
         # button, which POSTs "List-Unsubscribe=One-Click" to this URL.
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message = EmailMultiAlternatives(subject, text, to=[to], headers=headers)
+        # RFC 2919: one list per kind of message, so receivers can tell them apart.
+        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or domain
+        headers["List-Id"] = f"{sender} <{name}.{domain}>"
+    message = SiteEmail(subject, text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
 
@@ -36,8 +98,8 @@ def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -
 def send_site_email(name: str, to: str, language: str, context: Mapping[str, str]) -> None:
     """Send one of the site's emails through Django's default mailer; a mail
     server that cannot be reached is `CampaignUnavailable` (retried later)."""
-    email = build_email(name, to, language, context)
+    email_message = build_email(name, to, language, context)
     try:
-        mailers.default.send_messages([email])
+        mailers.default.send_messages([email_message])
     except OSError as exc:
         raise CampaignUnavailable(f"Mail server unavailable: {type(exc).__name__}") from exc
