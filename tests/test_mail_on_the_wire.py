@@ -11,7 +11,7 @@ from django.test import Client
 
 from signup_site.campaign.models import OptOut, Topic
 from tests.helpers import run_worker, sign_up
-from tests.smtp_server import Handler, Received, smtp_server  # noqa: F401 (a fixture)
+from tests.smtp_server import Handler, Received
 
 pytestmark = pytest.mark.django_db
 

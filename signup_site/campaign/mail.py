@@ -15,11 +15,12 @@ never RFC 2047 encoded words (which Gmail and Yahoo cannot read as a link);
 
 import email.policy
 from collections.abc import Mapping
-from email.headerregistry import HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage as PythonEmailMessage
-from email.policy import Policy
+from email.message import Message as PythonMessage
+from email.policy import EmailPolicy, Policy
 from email.utils import make_msgid, parseaddr
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,27 +40,31 @@ class URLListHeader(UnstructuredHeader):
     white space after a comma. A URL has no white space to fold at, so a long
     one makes a long line (RFC 5322 allows 998 characters), never encoded words."""
 
+    name: str  # set by BaseHeader, which the registry mixes in
+
     def fold(self, *, policy: Policy) -> str:
         value = str(self)
         if not value.isascii():  # not a URL list as RFC 2369 has it: fold as text
-            return str(super().fold(policy=policy))
+            return str(super().fold(policy=policy))  # type: ignore[misc]
         entries = [entry.strip() for entry in value.split(",") if entry.strip()]
         return f"{self.name}: " + ("," + policy.linesep + " ").join(entries) + policy.linesep
 
 
-def _with_url_list_headers(policy: Policy) -> Policy:
+def _with_url_list_headers(policy: Policy) -> EmailPolicy:
     registry = HeaderRegistry()
     for field in URL_LIST_FIELDS:
-        registry.map_to_type(field, URLListHeader)
-    return policy.clone(header_factory=registry)
+        registry.map_to_type(field, cast(type[BaseHeader], URLListHeader))
+    return cast(EmailPolicy, policy).clone(header_factory=registry)
 
 
 class SiteEmail(EmailMultiAlternatives):
     """An email whose RFC 2369 fields reach the receiver as RFC 2369 says,
     whatever policy the mail backend builds it with (SMTP uses `email.policy.SMTP`)."""
 
-    def message(self, *, policy: Policy = email.policy.default) -> PythonEmailMessage:
-        built: PythonEmailMessage = super().message(policy=_with_url_list_headers(policy))
+    def message(self, *, policy: "Policy[PythonMessage[str, str]] | None" = None) -> PythonEmailMessage:
+        built: PythonEmailMessage = super().message(
+            policy=_with_url_list_headers(policy or email.policy.default)
+        )
         return built
 
 
