@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.acs import ACSBackend
@@ -95,6 +96,29 @@ def test_the_token_is_renewed_before_it_expires(emulator: Emulator, acs: ACSBack
     acs.get_profile(pkey)
     assert emulator.tokens_issued() == 2
     assert all(entry["status"] != 401 for entry in emulator.log("acs"))
+
+
+def test_one_session_carries_the_token_request_and_the_api_calls(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[requests.Session] = []
+    make = requests.Session.__init__
+
+    def counted(self: requests.Session) -> None:
+        sessions.append(self)
+        make(self)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    acs = ACSBackend()
+    pkey = new_profile(acs)
+    emulator.expire_tokens()
+    acs.get_profile(pkey)
+    assert emulator.tokens_issued() == 2
+    assert sessions == [acs.client.session]
+    # The token requests share the session, not the API's signature.
+    for token_request in emulator.log("ims"):
+        assert (token_request["bearer"], token_request["api_key"]) == (False, "")
+        assert token_request["user_agent"].startswith("signup_site/")
 
 
 def test_a_token_refused_after_renewal_is_an_auth_error(emulator: Emulator, acs: ACSBackend) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+import requests
 
 from signup_site.campaign.backends.base import Message, ProfileFields
 from signup_site.campaign.errors import (
@@ -266,6 +267,25 @@ def test_unknown_method_and_bad_parameters_are_rejected(v8: V8Emulator) -> None:
         backend().client.call("xtk:session", "NoSuchMethod", [])
     with pytest.raises(CampaignRejected, match="SOP-330007"):
         backend().client.call("xtk:session", "Ingest", [])
+
+
+def test_one_session_carries_the_token_requests_and_the_calls(
+    v8: V8Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[requests.Session] = []
+    make = requests.Session.__init__
+
+    def counted(self: requests.Session) -> None:
+        sessions.append(self)
+        make(self)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    v8_backend = backend()
+    v8_backend.list_services()
+    v8.control("expire", {"sessions": False, "tokens": True})
+    v8_backend.list_services()
+    assert v8_backend.client.ims is not None and v8_backend.client.ims.fetches == 2
+    assert sessions == [v8_backend.client.session]
 
 
 def test_throttling_is_transient_with_retry_after(v8: V8Emulator) -> None:

@@ -28,6 +28,7 @@ import requests
 from ... import deadline
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
+from ..http import new_session
 from ..ims import IMSTokenClient
 from . import soap
 from .config import V8Config
@@ -35,6 +36,8 @@ from .config import V8Config
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "signup_site (Adobe Campaign v8 SOAP)"
+# Per call, not on the session: the IMS token request shares the session and is a form.
+CONTENT_TYPE = "text/xml; charset=utf-8"
 SESSION_EXPIRED = "XSV-350008"
 IMS_TOKEN_EXPIRED = "XSV-350114"  # noqa: S105 (an error code, not a secret)
 
@@ -100,16 +103,15 @@ class SoapClient:
     def __init__(self, config: V8Config) -> None:
         self.config = config
         self.timeout = (config.connect_timeout, config.read_timeout)
-        self.http = requests.Session()
-        self.http.headers.update({"User-Agent": USER_AGENT, "Content-Type": "text/xml; charset=utf-8"})
+        self.session = new_session(USER_AGENT)
         self.ims = (
             IMSTokenClient(
                 config.ims_url,
                 config.client_id,
                 config.client_secret,
                 config.scopes,
+                session=self.session,
                 timeout=self.timeout,
-                user_agent=USER_AGENT,
             )
             if config.auth == "ims"
             else None
@@ -181,7 +183,7 @@ class SoapClient:
     def _post(self, schema: str, method: str, params: list[soap.Param], auth: _Session) -> soap.Outputs:
         """Send one request and read its answer: the only `requests` call of the backend."""
         action = f"{schema}#{method}"
-        headers = {"SOAPAction": action}
+        headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": action}
         if self.ims is not None:
             headers["Authorization"] = f"Bearer {auth.token}"
             session_token = ""
@@ -195,7 +197,7 @@ class SoapClient:
         except (ValueError, TypeError) as exc:  # text XML cannot carry, e.g. control characters
             raise CampaignRejected(f"{action}: a value cannot be sent ({exc})") from None
         try:
-            response = self.http.post(
+            response = self.session.post(
                 self.config.router_url, data=body, headers=headers, timeout=deadline.timeouts(*self.timeout)
             )
         except requests.RequestException as exc:
