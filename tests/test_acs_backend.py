@@ -22,6 +22,7 @@ from signup_site.campaign.errors import (
     ProfileNotFound,
 )
 from tests.acs_support import CLIENT_ID, ORGANIZATION, TRANSACTIONAL_API, Emulator, use_acs_emulator
+from tests.redirects import redirecting_server
 
 
 @pytest.fixture
@@ -237,6 +238,18 @@ def test_connection_refused_is_unavailable(emulator: Emulator, settings: Any) ->
     reset_backends()
     with pytest.raises(CampaignUnavailable, match="ConnectionError"):
         get_backend().list_services()
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_not_followed(emulator: Emulator, settings: Any, status: int) -> None:
+    with redirecting_server(status) as redirector:
+        settings.ACS_API_URL = redirector.url
+        reset_backends()
+        # Not CampaignRejected: the change is kept and retried once ACS_API_URL is fixed.
+        with pytest.raises(CampaignAuthError, match="redirect"):
+            get_backend().list_services()
+    assert redirector.requests == [("GET", f"/{ORGANIZATION}/campaign/profileAndServices/service")]
+    assert not redirector.followed()
 
 
 def test_unknown_pkeys_are_profile_not_found(acs: ACSBackend) -> None:

@@ -222,7 +222,8 @@ def to_campaign_error(
       other 5xx, gateway 429xxx/503xxx -> `CampaignUnavailable`
     - 500 whose message is a validation problem, other 4xx -> `CampaignRejected`
     - 404 -> `not_found` (`ProfileNotFound` on a profile)
-    - 401/403 (after the auth's one renewal) -> `CampaignAuthError`
+    - 401/403 (after the auth's one renewal), a redirect (not followed: the
+      API documents none; ACS_API_URL is likely wrong) -> `CampaignAuthError`
     """
     if isinstance(outcome, requests.RequestException):
         name = type(outcome).__name__
@@ -246,5 +247,7 @@ def to_campaign_error(
         return CampaignUnavailable(summary, retry_after=retry_after)
     if 400 <= status < 500:
         return CampaignRejected(summary)
-    # A 2xx without a JSON object, or a redirect: not the documented API.
+    if 300 <= status < 400:
+        return CampaignAuthError(f"ACS {action}: HTTP {status}, a redirect, not followed (check ACS_API_URL)")
+    # A 2xx without a JSON object: not the documented API.
     return CampaignUnavailable(f"ACS {action}: unexpected answer, HTTP {status}")
