@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import requests
+from lxml import etree
 
+from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.backends.base import Message, ProfileFields
 from signup_site.campaign.errors import (
     CampaignAuthError,
@@ -17,6 +19,7 @@ from signup_site.campaign.errors import (
     CampaignUnavailable,
     ProfileNotFound,
 )
+from tests.redirects import redirecting_server
 from tests.v8_support import V8Emulator, backend, start
 
 
@@ -209,6 +212,16 @@ def test_ims_token_refused_twice_is_an_auth_error(v8: V8Emulator) -> None:
     assert len(v8.log()) == 2
 
 
+def test_http_401_renews_the_ims_token_once_and_resends(v8: V8Emulator) -> None:
+    v8_backend = backend()
+    v8_backend.list_services()
+    v8.fail(method="xtk:queryDef#ExecuteQuery", status=401)
+    assert len(v8_backend.list_services()) == 2
+    assert [entry["status"] for entry in v8.log()] == [200, 401, 200]
+    assert v8_backend.client.ims is not None
+    assert v8_backend.client.ims.fetches == 2
+
+
 def test_logon_sends_session_cookie_and_security_token(v8_logon: V8Emulator) -> None:
     backend().list_services()
     logon, query = v8_logon.log()
@@ -232,6 +245,30 @@ def test_expired_session_logs_on_again_once_and_retries(v8_logon: V8Emulator) ->
     ]
     assert [entry["fault"] for entry in v8_logon.log()][2] == "XSV-350008"
     assert v8_backend.client.logons == 2
+
+
+def sessiontoken_of(request: requests.PreparedRequest) -> str:
+    assert isinstance(request.body, bytes)
+    return etree.fromstring(request.body).findtext(".//sessiontoken") or ""
+
+
+def test_a_call_resent_after_a_new_logon_is_signed_anew_body_included(v8_logon: V8Emulator) -> None:
+    v8_backend = backend()
+    answered: list[requests.Response] = []
+    v8_backend.client.session.hooks["response"].append(lambda response, **_: answered.append(response))
+    v8_backend.list_services()
+    v8_logon.control("expire", {"sessions": True})
+    v8_backend.list_services()
+    resent = answered[-1]
+    [refused] = resent.history
+    old, new = sessiontoken_of(refused.request), sessiontoken_of(resent.request)
+    assert old.startswith("___") and new.startswith("___") and old != new
+    assert refused.request.headers["Cookie"] == f"__sessiontoken={old}"
+    assert resent.request.headers["Cookie"] == f"__sessiontoken={new}"
+    assert resent.request.headers["Content-Length"] == str(len(resent.request.body or b""))
+    # The emulator saw the session token in the envelope of every call but Logon.
+    tokens = [entry["params"][0] for entry in v8_logon.log() if entry["action"] != "xtk:session#Logon"]
+    assert tokens == ["<hidden>"] * 3
 
 
 def test_session_expiring_again_is_an_auth_error(v8_logon: V8Emulator) -> None:
@@ -267,6 +304,22 @@ def test_unknown_method_and_bad_parameters_are_rejected(v8: V8Emulator) -> None:
         backend().client.call("xtk:session", "NoSuchMethod", [])
     with pytest.raises(CampaignRejected, match="SOP-330007"):
         backend().client.call("xtk:session", "Ingest", [])
+
+
+@pytest.mark.parametrize("auth", ["ims", "logon"])
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_from_the_soap_router_is_not_followed(
+    settings: Any, live_server: Any, transactional_db: None, auth: str, status: int
+) -> None:
+    start(settings, live_server.url, auth)
+    with redirecting_server(status) as redirector:
+        settings.V8_URL = redirector.url
+        reset_backends()
+        # Not CampaignRejected: the change is kept and retried once V8_URL is fixed.
+        with pytest.raises(CampaignAuthError, match="redirect"):
+            backend().list_services()
+    assert redirector.requests == [("POST", "/nl/jsp/soaprouter.jsp")]
+    assert not redirector.followed()
 
 
 def test_one_session_carries_the_token_requests_and_the_calls(
