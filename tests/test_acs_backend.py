@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import requests
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.acs import ACSBackend
@@ -21,6 +22,7 @@ from signup_site.campaign.errors import (
     ProfileNotFound,
 )
 from tests.acs_support import CLIENT_ID, ORGANIZATION, TRANSACTIONAL_API, Emulator, use_acs_emulator
+from tests.redirects import redirecting_server
 
 
 @pytest.fixture
@@ -95,6 +97,29 @@ def test_the_token_is_renewed_before_it_expires(emulator: Emulator, acs: ACSBack
     acs.get_profile(pkey)
     assert emulator.tokens_issued() == 2
     assert all(entry["status"] != 401 for entry in emulator.log("acs"))
+
+
+def test_one_session_carries_the_token_request_and_the_api_calls(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[requests.Session] = []
+    make = requests.Session.__init__
+
+    def counted(self: requests.Session) -> None:
+        sessions.append(self)
+        make(self)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    acs = ACSBackend()
+    pkey = new_profile(acs)
+    emulator.expire_tokens()
+    acs.get_profile(pkey)
+    assert emulator.tokens_issued() == 2
+    assert sessions == [acs.client.session]
+    # The token requests share the session, not the API's signature.
+    for token_request in emulator.log("ims"):
+        assert (token_request["bearer"], token_request["api_key"]) == (False, "")
+        assert token_request["user_agent"].startswith("signup_site/")
 
 
 def test_a_token_refused_after_renewal_is_an_auth_error(emulator: Emulator, acs: ACSBackend) -> None:
@@ -213,6 +238,18 @@ def test_connection_refused_is_unavailable(emulator: Emulator, settings: Any) ->
     reset_backends()
     with pytest.raises(CampaignUnavailable, match="ConnectionError"):
         get_backend().list_services()
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_is_not_followed(emulator: Emulator, settings: Any, status: int) -> None:
+    with redirecting_server(status) as redirector:
+        settings.ACS_API_URL = redirector.url
+        reset_backends()
+        # Not CampaignRejected: the change is kept and retried once ACS_API_URL is fixed.
+        with pytest.raises(CampaignAuthError, match="redirect"):
+            get_backend().list_services()
+    assert redirector.requests == [("GET", f"/{ORGANIZATION}/campaign/profileAndServices/service")]
+    assert not redirector.followed()
 
 
 def test_unknown_pkeys_are_profile_not_found(acs: ACSBackend) -> None:

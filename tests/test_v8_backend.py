@@ -7,8 +7,12 @@ import re
 from typing import Any
 
 import pytest
+import requests
+from lxml import etree
 
+from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.backends.base import Message, ProfileFields
+from signup_site.campaign.backends.v8 import soap
 from signup_site.campaign.errors import (
     CampaignAuthError,
     CampaignError,
@@ -16,6 +20,7 @@ from signup_site.campaign.errors import (
     CampaignUnavailable,
     ProfileNotFound,
 )
+from tests.redirects import redirecting_server
 from tests.v8_support import V8Emulator, backend, start
 
 
@@ -35,10 +40,23 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 
 # -- the seed document's three examples ---------------------------------------------
+# Ingest is no backend verb (the journey only upserts): these call the client.
+
+
+def staging_row(key: str | None = None, **attributes: str) -> etree._Element:
+    """The seed document's row: `<recipientStg _key=.. email=.. xtkschema="nms:recipientStg"/>`."""
+    row = soap.element("recipientStg", attributes, _key=key)
+    row.set("xtkschema", "nms:recipientStg")
+    return row
+
+
+def ingest(row: etree._Element) -> str:
+    """`xtk:session#Ingest`: the new row's UUID, or "" for a reconciliation."""
+    return backend().client.call("xtk:session", "Ingest", [("domDoc", row)]).text("pstrSUuids", 0)
 
 
 def test_ingest_without_key_returns_the_new_rows_uuid(v8: V8Emulator) -> None:
-    uuid = backend().ingest({"email": "jane@example.com", "firstName": "Jane"})
+    uuid = ingest(staging_row(email="jane@example.com", firstName="Jane"))
     assert UUID.match(uuid)
     [staged] = v8.state()["staging"]
     assert staged["uuid"] == uuid
@@ -50,13 +68,13 @@ def test_ingest_without_key_returns_the_new_rows_uuid(v8: V8Emulator) -> None:
 
 
 def test_ingest_with_key_returns_empty_uuids(v8: V8Emulator) -> None:
-    assert backend().ingest({"email": "jane@example.com"}, key="@email") == ""
+    assert ingest(staging_row(key="@email", email="jane@example.com")) == ""
     assert v8.state()["staging"][0]["key"] == ["email"]
 
 
 def test_ingest_ext_updates_the_staged_row(v8: V8Emulator) -> None:
     v8_backend = backend()
-    v8_backend.ingest({"email": "jane@example.com", "firstName": "Jane"}, key="@email")
+    ingest(staging_row(key="@email", email="jane@example.com", firstName="Jane"))
     v8_backend.ingest_ext({"email": "jane@example.com", "firstName": "Janet"})
     [staged] = v8.state()["staging"]
     assert staged["attributes"]["firstName"] == "Janet"
@@ -208,6 +226,16 @@ def test_ims_token_refused_twice_is_an_auth_error(v8: V8Emulator) -> None:
     assert len(v8.log()) == 2
 
 
+def test_http_401_renews_the_ims_token_once_and_resends(v8: V8Emulator) -> None:
+    v8_backend = backend()
+    v8_backend.list_services()
+    v8.fail(method="xtk:queryDef#ExecuteQuery", status=401)
+    assert len(v8_backend.list_services()) == 2
+    assert [entry["status"] for entry in v8.log()] == [200, 401, 200]
+    assert v8_backend.client.ims is not None
+    assert v8_backend.client.ims.fetches == 2
+
+
 def test_logon_sends_session_cookie_and_security_token(v8_logon: V8Emulator) -> None:
     backend().list_services()
     logon, query = v8_logon.log()
@@ -231,6 +259,30 @@ def test_expired_session_logs_on_again_once_and_retries(v8_logon: V8Emulator) ->
     ]
     assert [entry["fault"] for entry in v8_logon.log()][2] == "XSV-350008"
     assert v8_backend.client.logons == 2
+
+
+def sessiontoken_of(request: requests.PreparedRequest) -> str:
+    assert isinstance(request.body, bytes)
+    return etree.fromstring(request.body).findtext(".//sessiontoken") or ""
+
+
+def test_a_call_resent_after_a_new_logon_is_signed_anew_body_included(v8_logon: V8Emulator) -> None:
+    v8_backend = backend()
+    answered: list[requests.Response] = []
+    v8_backend.client.session.hooks["response"].append(lambda response, **_: answered.append(response))
+    v8_backend.list_services()
+    v8_logon.control("expire", {"sessions": True})
+    v8_backend.list_services()
+    resent = answered[-1]
+    [refused] = resent.history
+    old, new = sessiontoken_of(refused.request), sessiontoken_of(resent.request)
+    assert old.startswith("___") and new.startswith("___") and old != new
+    assert refused.request.headers["Cookie"] == f"__sessiontoken={old}"
+    assert resent.request.headers["Cookie"] == f"__sessiontoken={new}"
+    assert resent.request.headers["Content-Length"] == str(len(resent.request.body or b""))
+    # The emulator saw the session token in the envelope of every call but Logon.
+    tokens = [entry["params"][0] for entry in v8_logon.log() if entry["action"] != "xtk:session#Logon"]
+    assert tokens == ["<hidden>"] * 3
 
 
 def test_session_expiring_again_is_an_auth_error(v8_logon: V8Emulator) -> None:
@@ -266,6 +318,41 @@ def test_unknown_method_and_bad_parameters_are_rejected(v8: V8Emulator) -> None:
         backend().client.call("xtk:session", "NoSuchMethod", [])
     with pytest.raises(CampaignRejected, match="SOP-330007"):
         backend().client.call("xtk:session", "Ingest", [])
+
+
+@pytest.mark.parametrize("auth", ["ims", "logon"])
+@pytest.mark.parametrize("status", [302, 307])
+def test_a_redirect_from_the_soap_router_is_not_followed(
+    settings: Any, live_server: Any, transactional_db: None, auth: str, status: int
+) -> None:
+    start(settings, live_server.url, auth)
+    with redirecting_server(status) as redirector:
+        settings.V8_URL = redirector.url
+        reset_backends()
+        # Not CampaignRejected: the change is kept and retried once V8_URL is fixed.
+        with pytest.raises(CampaignAuthError, match="redirect"):
+            backend().list_services()
+    assert redirector.requests == [("POST", "/nl/jsp/soaprouter.jsp")]
+    assert not redirector.followed()
+
+
+def test_one_session_carries_the_token_requests_and_the_calls(
+    v8: V8Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[requests.Session] = []
+    make = requests.Session.__init__
+
+    def counted(self: requests.Session) -> None:
+        sessions.append(self)
+        make(self)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    v8_backend = backend()
+    v8_backend.list_services()
+    v8.control("expire", {"sessions": False, "tokens": True})
+    v8_backend.list_services()
+    assert v8_backend.client.ims is not None and v8_backend.client.ims.fetches == 2
+    assert sessions == [v8_backend.client.session]
 
 
 def test_throttling_is_transient_with_retry_after(v8: V8Emulator) -> None:

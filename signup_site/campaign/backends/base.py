@@ -2,9 +2,16 @@
 
 Backends exchange these small frozen dataclasses, never vendor JSON or XML.
 Every method may raise the exceptions of `signup_site.campaign.errors`, and
-nothing else. Methods are written so that repeating one after a crash is safe:
-`subscribe` on a subscribed profile and `unsubscribe` on an unsubscribed one
-are no-ops, and `find_profile` comes before any `create_profile`.
+nothing else: `CampaignUnavailable` (down, slow, throttled: retry later),
+`CampaignAuthError` (credentials or configuration: an operator must act),
+`CampaignRejected` (the data: retrying will not help) and, for the methods
+taking a PKey, `ProfileNotFound` (re-resolve the person by email).
+
+The outbox repeats a change whenever it did not see it succeed: after a crash,
+a timeout, or an answer lost on the way back. So each method's docstring says
+what repeating it does. Most are safe to repeat; `create_profile` is not on
+every backend (callers `find_profile` first), and `send_message` is
+at-least-once.
 """
 
 from abc import ABC, abstractmethod
@@ -85,40 +92,85 @@ class CampaignBackend(ABC):
 
     @abstractmethod
     def find_profile(self, email: str) -> Profile | None:
-        """The profile with this email address (the oldest if several), or None."""
+        """The profile with this email address (the oldest if several), or None.
+
+        A read: repeating it is harmless. Where writes are staged (v8), a
+        profile created less than `apply_delay` ago may not be found yet.
+        """
 
     @abstractmethod
     def create_profile(self, fields: ProfileFields) -> Profile:
-        """Create a profile. Callers look it up with `find_profile` first."""
+        """Create a profile with the fields that are set (`email` is required).
+
+        NOT idempotent on every backend: ACS (and `local`, which keeps its
+        rules) do not de-duplicate profiles by email, so repeating a create
+        whose answer was lost makes a second profile. Callers look the person
+        up with `find_profile` first, and `find_profile` answers the oldest, so
+        such a duplicate is never used. On v8 it is an upsert by address:
+        repeating it is harmless. `CampaignRejected` without an address or
+        when Campaign refuses a value.
+        """
 
     @abstractmethod
     def get_profile(self, pkey: str) -> Profile:
-        """Read a profile by its PKey; `ProfileNotFound` when it is gone."""
+        """Read a profile by its PKey.
+
+        A read: repeating it is harmless. `ProfileNotFound` when it is gone,
+        when the key is another backend's, or (v8) before staging applied it.
+        """
 
     @abstractmethod
     def update_profile(self, pkey: str, fields: ProfileFields) -> str | None:
-        """PATCH the fields that are set, and only those.
+        """Change the fields that are set, and only those.
 
-        Returns the profile's new PKey when the change gave it one (v8 keys
-        profiles by address), else None.
+        Values are set, not added to: repeating an update reaches the same end
+        state. Returns the profile's new PKey when the change gave it one (v8
+        keys profiles by address), else None. `ProfileNotFound` for an unknown
+        key, `CampaignRejected` when Campaign refuses a value; on v8 an address
+        change is `CampaignUnavailable` (with `retry_after`) until Campaign
+        has applied the profile from staging.
         """
 
     @abstractmethod
     def list_services(self) -> list[Service]:
-        """Every service Campaign offers."""
+        """Every service Campaign offers. A read: repeating it is harmless."""
 
     @abstractmethod
     def subscriptions(self, pkey: str) -> frozenset[str]:
-        """Names of the services the profile is subscribed to."""
+        """Names of the services the profile is subscribed to.
+
+        A read: repeating it is harmless. `ProfileNotFound` for an unknown
+        key (on v8, another backend's key; a v8 profile not yet applied from
+        staging has none).
+        """
 
     @abstractmethod
     def subscribe(self, pkey: str, service: str) -> None:
-        """Subscribe the profile to the service; a no-op when already subscribed."""
+        """Subscribe the profile to the service.
+
+        Idempotent: subscribing a subscribed profile is a no-op, so repeating
+        it is harmless, even when another worker subscribed it meanwhile.
+        `CampaignRejected` for an unknown service, `ProfileNotFound` for an
+        unknown key (v8 subscribes an address it does not know, creating the
+        recipient).
+        """
 
     @abstractmethod
     def unsubscribe(self, pkey: str, service: str) -> None:
-        """Remove the subscription; a no-op when there is none."""
+        """Remove the profile's subscription to the service.
+
+        Idempotent: with no subscription it is a no-op, so repeating it is
+        harmless. Never deletes the service itself. `CampaignRejected` for an
+        unknown service, `ProfileNotFound` for an unknown key.
+        """
 
     @abstractmethod
     def send_message(self, message: Message) -> None:
-        """Send a transactional message."""
+        """Send a transactional message.
+
+        At-least-once: no Campaign API takes an idempotency key, so repeating
+        a send whose answer was lost may deliver the message twice; callers
+        repeat a send only when they did not see it succeed.
+        `CampaignRejected` when the backend has no Campaign message for it
+        (ACS without an event id in ACS_EVENTS).
+        """

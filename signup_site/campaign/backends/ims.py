@@ -11,7 +11,8 @@ client asks again. The JWT exchange it replaced stopped working in January
 One `IMSTokenClient` per set of credentials, shared by every thread of a
 process: the token is fetched once, renewed a few minutes before it expires,
 and renewed at most once per rejected token (`renew(stale)`), so a burst of
-401s from many threads costs one token request, not one each.
+401s from many threads costs one token request, not one each. It sends on the
+session of the backend it serves (`http.new_session`), so a backend has one.
 """
 
 import logging
@@ -54,8 +55,8 @@ class IMSTokenClient:
         client_secret: str,
         scopes: str | list[str] | tuple[str, ...],
         *,
+        session: requests.Session,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        user_agent: str = "signup_site",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not (ims_url and client_id and client_secret):
@@ -70,8 +71,7 @@ class IMSTokenClient:
         self._token = ""
         self._renew_at = 0.0
         self.fetches = 0  # how many tokens this client asked for (tests, diagnostics)
-        self._session = requests.Session()
-        self._session.headers["User-Agent"] = user_agent
+        self._session = session
 
     def __repr__(self) -> str:  # never the secret, never the token
         return f"<IMSTokenClient {self.token_url} client_id={self.client_id}>"
@@ -110,7 +110,9 @@ class IMSTokenClient:
         }
         self.fetches += 1
         try:
-            response = self._session.post(self.token_url, data=data, timeout=self.timeout)
+            response = self._session.post(
+                self.token_url, data=data, timeout=self.timeout, allow_redirects=False
+            )
         except requests.RequestException as exc:
             logger.warning("IMS token request failed: %s", type(exc).__name__)
             raise CampaignUnavailable(f"IMS unreachable: {type(exc).__name__}") from None

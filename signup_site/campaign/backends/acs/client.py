@@ -18,13 +18,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.auth import AuthBase
 
 from ... import deadline
 from ...config import ACSConfig
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
+from ..http import RenewingAuth, new_session
 from ..ims import IMSTokenClient
 
 logger = logging.getLogger(__name__)
@@ -49,74 +48,51 @@ EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>@]+\.[A-Za-z]{2,}")
 PKEY = re.compile(r"(?<![\w.])@[\w\-+/=]{6,}")
 
 
-class ACSAuth(AuthBase):
-    """Adds the IMS bearer token, the API key and `Cache-Control: no-cache`;
-    on a 401 renews the token once and sends the request again, once.
+class ACSAuth(RenewingAuth[str]):
+    """Signs with the IMS bearer token, the API key and `Cache-Control:
+    no-cache` ("Setting up API access"); a 401, or a 403 that is not about the
+    API key, renews the token once and resends once (`RenewingAuth`)."""
 
-    Like `requests.auth.HTTPDigestAuth`, the retry is a response hook: the
-    caller sees one response, the retried one (the refused one is in its
-    `history`)."""
+    name = "ACS"
 
     def __init__(self, tokens: IMSTokenClient, api_key: str) -> None:
         self.tokens = tokens
         self.api_key = api_key
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        self._sign(request, self.tokens.token())
-        request.register_hook("response", self._renew_once)
-        return request
+    def current(self) -> str:
+        return self.tokens.token()
 
-    def _sign(self, request: requests.PreparedRequest, token: str) -> None:
-        request.headers["Authorization"] = f"Bearer {token}"
+    def sign(self, request: requests.PreparedRequest, credentials: str) -> None:
+        request.headers["Authorization"] = f"Bearer {credentials}"
         request.headers["X-Api-Key"] = self.api_key
         request.headers["Cache-Control"] = "no-cache"
 
-    def _renew_once(self, response: requests.Response, **kwargs: Any) -> requests.Response:
-        if not _token_refused(response):
-            return response
-        refused = response.request
-        stale = str(refused.headers.get("Authorization", "")).removeprefix("Bearer ")
-        fresh = self.tokens.renew(stale)
-        response.close()
-        retry = refused.copy()
-        self._sign(retry, fresh)
-        # The adapter sends without running hooks again: one renewal, one retry.
-        second: requests.Response = response.connection.send(retry, **kwargs)
-        second.history.append(response)
-        second.request = retry
-        logger.info("ACS refused the token (HTTP %s); renewed it and retried once", response.status_code)
-        return second
+    def refused(self, response: requests.Response) -> bool:
+        """401 (gateway 401013: bad or expired token), or a 403 a fresh token
+        may fix (not the API key codes)."""
+        if response.status_code == 401:
+            return True
+        return response.status_code == 403 and read_error(response)[0] not in API_KEY_CODES
 
-
-def _token_refused(response: requests.Response) -> bool:
-    """401 (gateway 401013: bad or expired token), or a 403 a fresh token may
-    fix (not the API key codes)."""
-    if response.status_code == 401:
-        return True
-    return response.status_code == 403 and read_error(response)[0] not in API_KEY_CODES
+    def renew(self, stale: str) -> str:
+        return self.tokens.renew(stale)
 
 
 class ACSClient:
-    """A `requests.Session` bound to one ACS organization."""
+    """The session bound to one ACS organization, and its one `request` method."""
 
     def __init__(self, config: ACSConfig) -> None:
         self.config = config
+        self.session = new_session(USER_AGENT, {"Accept": "application/json"})
         self.tokens = IMSTokenClient(
             config.ims_url,
             config.client_id,
             config.client_secret,
             config.scopes,
+            session=self.session,
             timeout=(config.connect_timeout, config.write_timeout),
-            user_agent=USER_AGENT,
         )
-        self.session = requests.Session()
-        self.session.auth = ACSAuth(self.tokens, config.client_id)
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
-        # Keep-alive connections for the threads of a process; no silent
-        # urllib3 retries: retrying is the outbox's decision.
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=16, max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
+        self.auth = ACSAuth(self.tokens, config.client_id)
         self._origin = _origin(config.api_url)
 
     def url(self, path: str) -> str:
@@ -156,6 +132,7 @@ class ACSClient:
                 url,
                 json=json,
                 params=params,
+                auth=self.auth,
                 timeout=deadline.timeouts(self.config.connect_timeout, read),
                 allow_redirects=False,
             )
@@ -245,7 +222,8 @@ def to_campaign_error(
       other 5xx, gateway 429xxx/503xxx -> `CampaignUnavailable`
     - 500 whose message is a validation problem, other 4xx -> `CampaignRejected`
     - 404 -> `not_found` (`ProfileNotFound` on a profile)
-    - 401/403 (after the auth's one renewal) -> `CampaignAuthError`
+    - 401/403 (after the auth's one renewal), a redirect (not followed: the
+      API documents none; ACS_API_URL is likely wrong) -> `CampaignAuthError`
     """
     if isinstance(outcome, requests.RequestException):
         name = type(outcome).__name__
@@ -269,5 +247,7 @@ def to_campaign_error(
         return CampaignUnavailable(summary, retry_after=retry_after)
     if 400 <= status < 500:
         return CampaignRejected(summary)
-    # A 2xx without a JSON object, or a redirect: not the documented API.
+    if 300 <= status < 400:
+        return CampaignAuthError(f"ACS {action}: HTTP {status}, a redirect, not followed (check ACS_API_URL)")
+    # A 2xx without a JSON object: not the documented API.
     return CampaignUnavailable(f"ACS {action}: unexpected answer, HTTP {status}")

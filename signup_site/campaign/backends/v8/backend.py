@@ -12,8 +12,8 @@ Writes go to staging, reads to the cloud tables:
 - create / update: `IngestExt` with `_key="@email"` into
   `V8_PROFILE_STAGING_SCHEMA` (an upsert by address, so repeating one after a
   crash never makes a second profile); opt-out of all is the same call with
-  `blackListEmail`. `ingest()` is the plain insert (`Ingest`, answering the
-  new row's UUID); the journey never needs it.
+  `blackListEmail`. The plain insert (`Ingest`, answering the new row's
+  UUID) is never needed: an insert repeated after a crash would stage twice.
 - topics: `nms:subscription#Subscribe` / `#Unsubscribe` with
   `<recipient _key="@email" email=".."/>`; Subscribe may create the recipient.
 - reads: `xtk:queryDef#ExecuteQuery` on `nms:recipient` and `nms:subscription`
@@ -118,21 +118,15 @@ class V8Backend(CampaignBackend):
         self.client = SoapClient(self.config)
         self.apply_delay: timedelta = self.config.apply_delay
 
-    # -- staging (xtk:session#Ingest / #IngestExt) -----------------------------------
+    # -- staging (xtk:session#IngestExt) ----------------------------------------------
 
-    def _staging_row(self, attributes: Mapping[str, object], key: str | None) -> etree._Element:
+    def _staging_row(self, attributes: Mapping[str, object], key: str) -> etree._Element:
         try:
             row = soap.element(self.config.staging_element, attributes, _key=key)
         except ValueError as exc:
             raise CampaignRejected(f"a profile value cannot be sent: {exc}") from None
         row.set("xtkschema", self.config.staging_schema)
         return row
-
-    def ingest(self, attributes: Mapping[str, object], key: str | None = None) -> str:
-        """Insert one staging row (`xtk:session#Ingest`); the new row's UUID,
-        or "" when `key` names a reconciliation."""
-        outputs = self.client.call("xtk:session", "Ingest", [("domDoc", self._staging_row(attributes, key))])
-        return outputs.text("pstrSUuids", 0)
 
     def ingest_ext(self, attributes: Mapping[str, object], key: str = "@email") -> None:
         """Insert or update one staging row by `key` (`xtk:session#IngestExt`)."""

@@ -1,27 +1,32 @@
 """The one place the `v8` backend sends requests, and the one function that
-maps what comes back onto `signup_site.campaign.errors`.
+maps what comes back (or does not) onto `signup_site.campaign.errors`.
 
 Every call is `POST {V8_URL}/nl/jsp/soaprouter.jsp` with `Content-Type:
 text/xml; charset=utf-8` and `SOAPAction: <schema>#<Method>` (campaign-api.md §C;
-Adobe's acc-js-sdk `src/soap.js`). Two ways to authenticate:
+Adobe's acc-js-sdk `src/soap.js`), on the backend's one session
+(`http.new_session`), never following a redirect. Two ways to authenticate,
+each an `http.RenewingAuth`:
 
 - `ims` (Campaign v8.5+, required from v8.6; Adobe's "Migrate technical
-  operators to Adobe Developer Console" page): `Authorization: Bearer <IMS
-  token>` and an empty `<sessiontoken/>`. Fault `XSV-350114` (IMS token
-  expired) or HTTP 401: renew the token once and retry once.
-- `logon` (older instances): `xtk:session#Logon(login, password, <parameters/>)`
-  answers a session token and a security token; every later call carries
-  `Cookie: __sessiontoken=<session>` and `X-Security-Token: <security>`, and
-  the session token in `<sessiontoken>` too, as acc-js-sdk does. Fault
-  `XSV-350008` (session expired): log on again once and retry once.
+  operators to Adobe Developer Console" page), `V8TokenAuth`: `Authorization:
+  Bearer <IMS token>` and an empty `<sessiontoken/>`. Fault `XSV-350114` (IMS
+  token expired) or HTTP 401: renew the token once and resend once.
+- `logon` (older instances), `V8SessionAuth`: `xtk:session#Logon(login,
+  password, <parameters/>)` answers a session token and a security token;
+  every later call carries `Cookie: __sessiontoken=<session>` and
+  `X-Security-Token: <security>`, and the session token in `<sessiontoken>`
+  too, as acc-js-sdk does. Fault `XSV-350008` (session expired): log on again
+  once and resend once, signed anew, body included.
 
-Faults arrive with HTTP 200, so every body is checked for one whatever the
+Faults arrive with HTTP 200, so the auths read the body of every answer that
+may carry their fault, and `to_campaign_error` reads every body whatever the
 status; replies are parsed by `soap.parse_xml` (no DTD, no entities).
 """
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import requests
 
@@ -29,187 +34,259 @@ from ... import deadline
 from ...config import V8Config
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
+from ..http import RenewingAuth, new_session
 from ..ims import IMSTokenClient
 from . import soap
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "signup_site (Adobe Campaign v8 SOAP)"
+# Per call, not on the session: the IMS token request shares the session and is a form.
+CONTENT_TYPE = "text/xml; charset=utf-8"
 SESSION_EXPIRED = "XSV-350008"
 IMS_TOKEN_EXPIRED = "XSV-350114"  # noqa: S105 (an error code, not a secret)
 
 
-class SessionExpired(CampaignAuthError):
-    """XSV-350008: the logon session is over (or was never valid)."""
+def _is_fault(response: requests.Response, code: str) -> bool:
+    """Whether the answer is a SOAP fault carrying `code`, whatever its status."""
+    if code.encode() not in response.content:  # most answers are not parsed here
+        return False
+    fault = soap.read_reply(response.content, "").fault
+    return fault is not None and fault.code == code
 
 
-class TokenExpired(CampaignAuthError):
-    """XSV-350114 or HTTP 401: the IMS bearer token was refused."""
+class V8TokenAuth(RenewingAuth[str]):
+    """`V8_AUTH=ims`: the IMS bearer token; HTTP 401 or fault XSV-350114 renews
+    it once and resends once."""
+
+    name = "Campaign v8"
+
+    def __init__(self, tokens: IMSTokenClient) -> None:
+        self.tokens = tokens
+
+    def current(self) -> str:
+        return self.tokens.token()
+
+    def sign(self, request: requests.PreparedRequest, credentials: str) -> None:
+        request.headers["Authorization"] = f"Bearer {credentials}"
+
+    def refused(self, response: requests.Response) -> bool:
+        return response.status_code == 401 or _is_fault(response, IMS_TOKEN_EXPIRED)
+
+    def renew(self, stale: str) -> str:
+        return self.tokens.renew(stale)
 
 
-def map_failure(
-    *,
-    method: str,
-    status: int | None = None,
-    fault: soap.Fault | None = None,
-    malformed: soap.MalformedReply | None = None,
-    exception: requests.RequestException | None = None,
-    retry_after: float | None = None,
-) -> CampaignError:
-    """What a failed call means for the caller: retry later, stop, or call an operator.
+@dataclass(frozen=True)
+class LogonSession:
+    """What `xtk:session#Logon` answers: the session token and its security token."""
 
-    Faults decide (they arrive with HTTP 200 as well as with 500), except that
-    401 always means "renew the token" and 429 "slow down". Messages carry
-    codes, never personal data.
+    token: str = ""
+    security: str = field(default="", repr=False)
+
+
+class V8SessionAuth(RenewingAuth[LogonSession]):
+    """`V8_AUTH=logon`: the logon session in the cookie, the security token
+    in its header, the session token in the envelope's `<sessiontoken>`; fault
+    XSV-350008 logs on again once and resends once.
+
+    `log_on` sends `xtk:session#Logon`. One logon serves every thread: a burst
+    of expired calls logs on once (`renew` replaces only the stale session).
     """
+
+    name = "Campaign v8"
+
+    def __init__(self, log_on: Callable[[], LogonSession]) -> None:
+        self._log_on = log_on
+        self._lock = threading.Lock()
+        self._session = LogonSession()
+        self.logons = 0  # diagnostics: how many times this auth logged on
+
+    def current(self) -> LogonSession:
+        with self._lock:
+            if not self._session.token:
+                self._replace()
+            return self._session
+
+    def renew(self, stale: LogonSession) -> LogonSession:
+        with self._lock:
+            if self._session.token in ("", stale.token):  # not already replaced by another thread
+                self._replace()
+            return self._session
+
+    def forget(self) -> LogonSession:
+        """Drop the session (the next call logs on); the session dropped."""
+        with self._lock:
+            session, self._session = self._session, LogonSession()
+        return session
+
+    def sign(self, request: requests.PreparedRequest, credentials: LogonSession) -> None:
+        if not isinstance(request.body, bytes):
+            raise TypeError("a SOAP request's body is the envelope's bytes")
+        request.headers["Cookie"] = f"__sessiontoken={credentials.token}"
+        request.headers["X-Security-Token"] = credentials.security
+        request.prepare_body(soap.with_session_token(request.body, credentials.token), None)
+
+    def refused(self, response: requests.Response) -> bool:
+        return _is_fault(response, SESSION_EXPIRED)
+
+    def _replace(self) -> None:
+        """Log on; called with the lock held, so the other threads wait for it."""
+        self._session = self._log_on()
+        self.logons += 1
+
+
+class SoapClient:
+    """The session bound to one Campaign v8 instance, its auth, and its one
+    `_send` method; shared by threads."""
+
+    def __init__(self, config: V8Config) -> None:
+        self.config = config
+        self.timeout = (config.connect_timeout, config.read_timeout)
+        self.session = new_session(USER_AGENT)
+        self.ims: IMSTokenClient | None = None
+        self.auth: V8TokenAuth | V8SessionAuth
+        if config.auth == "ims":
+            self.ims = IMSTokenClient(
+                config.ims_url,
+                config.client_id,
+                config.client_secret,
+                config.scopes,
+                session=self.session,
+                timeout=self.timeout,
+            )
+            self.auth = V8TokenAuth(self.ims)
+        else:
+            self.auth = V8SessionAuth(self._log_on)
+
+    @property
+    def logons(self) -> int:
+        """Diagnostics: how many times this client logged on."""
+        return self.auth.logons if isinstance(self.auth, V8SessionAuth) else 0
+
+    def call(self, schema: str, method: str, params: list[soap.Param]) -> soap.Outputs:
+        """Call `schema#method` with `params` after the session token; its outputs.
+
+        An expired session or IMS token is renewed once and the call resent
+        once (by the auth); anything else is a `CampaignError`.
+        """
+        return self._send(schema, method, params, self.auth)
+
+    def logoff(self) -> None:
+        """End the logon session, if there is one (best effort)."""
+        if not isinstance(self.auth, V8SessionAuth):
+            return
+        auth, session = self.auth, self.auth.forget()
+        if not session.token:
+            return
+
+        def signed(request: requests.PreparedRequest) -> requests.PreparedRequest:
+            auth.sign(request, session)  # the session ending, not renewed if refused
+            return request
+
+        try:
+            self._send("xtk:session", "Logoff", [], signed)
+        except CampaignError as exc:
+            logger.info("v8 logoff failed: %s", type(exc).__name__)
+
+    def _log_on(self) -> LogonSession:
+        """`xtk:session#Logon`, sent unsigned; `V8SessionAuth` calls it."""
+        params: list[soap.Param] = [
+            ("strLogin", self.config.login),
+            ("strPassword", self.config.password),
+            ("elemParameters", soap.element("parameters")),
+        ]
+        try:
+            outputs = self._send("xtk:session", "Logon", params, None)
+        except (CampaignAuthError, CampaignRejected) as exc:
+            raise CampaignAuthError(f"xtk:session#Logon refused: {exc}") from None
+        session = LogonSession(
+            token=outputs.text("pstrSessionToken", 0), security=outputs.text("pstrSecurityToken", 2)
+        )
+        if not session.token:
+            raise CampaignAuthError("xtk:session#Logon answered no session token")
+        logger.info("v8 logged on")
+        return session
+
+    def _send(
+        self,
+        schema: str,
+        method: str,
+        params: list[soap.Param],
+        auth: Callable[[requests.PreparedRequest], requests.PreparedRequest] | None,
+    ) -> soap.Outputs:
+        """Send one request and read its answer: the only `requests` call of the backend."""
+        action = f"{schema}#{method}"
+        try:
+            # The session token, when there is one, is the auth's to put in.
+            body = soap.build_envelope(schema, method, "", params)
+        except (ValueError, TypeError) as exc:  # text XML cannot carry, e.g. control characters
+            raise CampaignRejected(f"{action}: a value cannot be sent ({exc})") from None
+        try:
+            response = self.session.post(
+                self.config.router_url,
+                data=body,
+                headers={"Content-Type": CONTENT_TYPE, "SOAPAction": action},
+                auth=auth,
+                timeout=deadline.timeouts(*self.timeout),
+                # The router documents no redirect; one must not carry the credentials elsewhere.
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise to_campaign_error(exc, action=action) from None
+        reply = soap.read_reply(response.content, method)
+        if response.status_code == 200 and reply.outputs is not None:
+            return reply.outputs
+        raise to_campaign_error(response, action=action)
+
+
+def to_campaign_error(
+    outcome: requests.Response | requests.RequestException, *, action: str
+) -> CampaignError:
+    """THE mapping from a v8 answer, or a failure to get one, to what the
+    caller should do. Faults decide (they arrive with HTTP 200 as well as with
+    500), except that 401 always means a refused token and 429 "slow down":
+
+    - timeouts, connection errors, 429 (with `Retry-After`), 5xx without a
+      fault, an unusable 200 (an HTML page, a DOCTYPE) -> `CampaignUnavailable`
+    - XSV-350008 / XSV-350114 / HTTP 401 (after the auth's one renewal), other
+      XSV faults, a redirect (not followed), 403/404 (no SOAP router at V8_URL,
+      or no rights) -> `CampaignAuthError`
+    - other faults (SOP-330006 unknown method, SOP-330007 bad parameters,
+      SOP-330011 error while executing), anything else -> `CampaignRejected`
+
+    Messages carry codes, never personal data.
+    """
+    if isinstance(outcome, requests.RequestException):
+        return CampaignUnavailable(f"{action}: Campaign unreachable ({type(outcome).__name__})")
+    response = outcome
+    status = response.status_code
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    reply = soap.read_reply(response.content, action.partition("#")[2])
+    fault = reply.fault
     code = fault.code if fault is not None else ""
-    where = f"{method}: {code or 'SOAP fault'}"
+    where = f"{action}: {code or 'SOAP fault'}"
     if code == SESSION_EXPIRED:
-        return SessionExpired(f"{where} session expired")
+        return CampaignAuthError(f"{where} session expired")
     if code == IMS_TOKEN_EXPIRED or status == 401:
-        return TokenExpired(f"{method}: IMS token refused ({code or 'HTTP 401'})")
-    if exception is not None:
-        return CampaignUnavailable(f"{method}: Campaign unreachable ({type(exception).__name__})")
+        return CampaignAuthError(f"{action}: IMS token refused ({code or 'HTTP 401'})")
     if status == 429:
-        return CampaignUnavailable(f"{method}: throttled (HTTP 429)", retry_after=retry_after)
+        return CampaignUnavailable(f"{action}: throttled (HTTP 429)", retry_after=retry_after)
+    if 300 <= status < 400:
+        return CampaignAuthError(
+            f"{action}: HTTP {status}, a redirect from the SOAP router, not followed (check V8_URL)"
+        )
     if fault is not None:
         if code.startswith("XSV-"):
             return CampaignAuthError(f"{where} {fault.message[:300]}")
         return CampaignRejected(f"{where} {fault.message[:300]}")
     if status in (403, 404):
         # Refused, or no SOAP router at V8_URL: an operator must act.
-        return CampaignAuthError(f"{method}: HTTP {status} from the SOAP router (check V8_URL and rights)")
-    if status is not None and status >= 500:
-        return CampaignUnavailable(f"{method}: Campaign error (HTTP {status})", retry_after=retry_after)
-    if malformed is not None and status == 200:
+        return CampaignAuthError(f"{action}: HTTP {status} from the SOAP router (check V8_URL and rights)")
+    if status >= 500:
+        return CampaignUnavailable(f"{action}: Campaign error (HTTP {status})", retry_after=retry_after)
+    if status == 200 and reply.problem:
         # An HTML page from a proxy, or a hostile document (a DOCTYPE): never
         # a success, and not the data's fault. Kept, visible, and retried.
-        return CampaignUnavailable(f"{method}: unusable reply ({malformed})")
-    return CampaignRejected(f"{method}: unexpected HTTP {status}")
-
-
-@dataclass
-class _Session:
-    token: str = ""
-    security: str = ""
-
-
-class SoapClient:
-    """Calls SOAP methods on one Campaign v8 instance; shared by threads."""
-
-    def __init__(self, config: V8Config) -> None:
-        self.config = config
-        self.timeout = (config.connect_timeout, config.read_timeout)
-        self.http = requests.Session()
-        self.http.headers.update({"User-Agent": USER_AGENT, "Content-Type": "text/xml; charset=utf-8"})
-        self.ims = (
-            IMSTokenClient(
-                config.ims_url,
-                config.client_id,
-                config.client_secret,
-                config.scopes,
-                timeout=self.timeout,
-                user_agent=USER_AGENT,
-            )
-            if config.auth == "ims"
-            else None
-        )
-        self._lock = threading.Lock()
-        self._session = _Session()
-        self.logons = 0  # diagnostics: how many times this client logged on
-
-    def call(self, schema: str, method: str, params: list[soap.Param]) -> soap.Outputs:
-        """Call `schema#method` with `params` after the session token; its outputs.
-
-        An expired session or IMS token is renewed once and the call retried once.
-        """
-        credentials = self._credentials()
-        try:
-            return self._post(schema, method, params, credentials)
-        except SessionExpired:
-            logger.info("v8 session expired: logging on again")
-            return self._post(schema, method, params, self._logon(stale=credentials))
-        except TokenExpired:
-            if self.ims is None:
-                raise
-            logger.info("v8 IMS token refused: renewing it")
-            return self._post(schema, method, params, _Session(token=self.ims.renew(credentials.token)))
-
-    def logoff(self) -> None:
-        """End the logon session, if there is one (best effort)."""
-        with self._lock:
-            session, self._session = self._session, _Session()
-        if session.token:
-            try:
-                self._post("xtk:session", "Logoff", [], session)
-            except CampaignError as exc:
-                logger.info("v8 logoff failed: %s", type(exc).__name__)
-
-    def _credentials(self) -> _Session:
-        if self.ims is not None:
-            return _Session(token=self.ims.token())
-        with self._lock:
-            if self._session.token:
-                return self._session
-        return self._logon(stale=None)
-
-    def _logon(self, stale: _Session | None) -> _Session:
-        """Log on (once for all threads waiting on an expired session)."""
-        if self.ims is not None:
-            raise CampaignAuthError("the session expired under IMS authentication")
-        with self._lock:
-            if self._session.token and (stale is None or self._session.token != stale.token):
-                return self._session  # another thread already logged on again
-            params: list[soap.Param] = [
-                ("strLogin", self.config.login),
-                ("strPassword", self.config.password),
-                ("elemParameters", soap.element("parameters")),
-            ]
-            try:
-                outputs = self._post("xtk:session", "Logon", params, _Session())
-            except (SessionExpired, CampaignRejected) as exc:
-                raise CampaignAuthError(f"xtk:session#Logon refused: {exc}") from None
-            session = _Session(
-                token=outputs.text("pstrSessionToken", 0), security=outputs.text("pstrSecurityToken", 2)
-            )
-            if not session.token:
-                raise CampaignAuthError("xtk:session#Logon answered no session token")
-            self._session = session
-            self.logons += 1
-            return session
-
-    def _post(self, schema: str, method: str, params: list[soap.Param], auth: _Session) -> soap.Outputs:
-        """Send one request and read its answer: the only `requests` call of the backend."""
-        action = f"{schema}#{method}"
-        headers = {"SOAPAction": action}
-        if self.ims is not None:
-            headers["Authorization"] = f"Bearer {auth.token}"
-            session_token = ""
-        else:
-            session_token = auth.token
-            if auth.token:
-                headers["Cookie"] = f"__sessiontoken={auth.token}"
-                headers["X-Security-Token"] = auth.security
-        try:
-            body = soap.build_envelope(schema, method, session_token, params)
-        except (ValueError, TypeError) as exc:  # text XML cannot carry, e.g. control characters
-            raise CampaignRejected(f"{action}: a value cannot be sent ({exc})") from None
-        try:
-            response = self.http.post(
-                self.config.router_url, data=body, headers=headers, timeout=deadline.timeouts(*self.timeout)
-            )
-        except requests.RequestException as exc:
-            raise map_failure(method=action, exception=exc) from None
-        return _read(action, method, response)
-
-
-def _read(action: str, method: str, response: requests.Response) -> soap.Outputs:
-    status, retry_after = response.status_code, parse_retry_after(response.headers.get("Retry-After"))
-    try:
-        root = soap.parse_xml(response.content)
-        fault = soap.find_fault(root)
-        if fault is None and status == 200:
-            return soap.Outputs.of(soap.method_response(root, method))
-    except soap.MalformedReply as exc:
-        raise map_failure(method=action, status=status, malformed=exc, retry_after=retry_after) from None
-    raise map_failure(method=action, status=status, fault=fault, retry_after=retry_after)
+        return CampaignUnavailable(f"{action}: unusable reply ({reply.problem})")
+    return CampaignRejected(f"{action}: unexpected HTTP {status}")

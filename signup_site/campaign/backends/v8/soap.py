@@ -86,6 +86,16 @@ def build_envelope(schema: str, method: str, session_token: str, params: Sequenc
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
+def with_session_token(envelope: bytes, session_token: str) -> bytes:
+    """`envelope` (built by `build_envelope`) with `session_token` in its
+    `<sessiontoken>`: how a request is signed, and signed again after a new
+    logon, without rebuilding it from its parameters."""
+    root = parse_xml(envelope)
+    call = _children(_body_of(root))[0]
+    _children(call)[0].text = session_token
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def _add_param(call: etree._Element, name: str, value: Value) -> None:
     param = etree.SubElement(call, name)
     if isinstance(value, etree._Element):
@@ -175,6 +185,28 @@ def method_response(root: etree._Element, method: str) -> etree._Element:
         if _local(child) == f"{method}Response":
             return child
     raise MalformedReply(f"no {method}Response in the reply")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply as read: its outputs when it is a method response, else its
+    fault, else what makes it unusable (`problem`)."""
+
+    outputs: "Outputs | None" = None
+    fault: Fault | None = None
+    problem: str = ""
+
+
+def read_reply(body: bytes, method: str) -> Reply:
+    """Read the reply to `method`; never raises (the client maps what it finds)."""
+    try:
+        root = parse_xml(body)
+        fault = find_fault(root)
+        if fault is not None:
+            return Reply(fault=fault)
+        return Reply(outputs=Outputs.of(method_response(root, method)))
+    except MalformedReply as exc:
+        return Reply(problem=str(exc))
 
 
 @dataclass(frozen=True)
