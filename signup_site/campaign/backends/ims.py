@@ -31,13 +31,6 @@ TOKEN_PATH = "/ims/token/v3"  # noqa: S105 (a path, not a password)
 # Renew this long before expiry (or a tenth of the lifetime, for short-lived
 # tokens), so a token never expires between being read and being used.
 RENEW_MARGIN_SECONDS = 300.0
-DEFAULT_TIMEOUT = (3.05, 10.0)
-
-
-def parse_scopes(scopes: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """Scopes from a comma- (or space-) separated string, or a sequence."""
-    items = scopes.replace(" ", ",").split(",") if isinstance(scopes, str) else scopes
-    return tuple(item.strip() for item in items if item.strip())
 
 
 class IMSTokenClient:
@@ -53,10 +46,10 @@ class IMSTokenClient:
         ims_url: str,
         client_id: str,
         client_secret: str,
-        scopes: str | list[str] | tuple[str, ...],
+        scopes: tuple[str, ...],
         *,
         session: requests.Session,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        timeout: tuple[float, float],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not (ims_url and client_id and client_secret):
@@ -64,7 +57,7 @@ class IMSTokenClient:
         self.token_url = ims_url.rstrip("/") + TOKEN_PATH
         self.client_id = client_id
         self._client_secret = client_secret
-        self.scopes = parse_scopes(scopes)
+        self.scopes = scopes
         self.timeout = timeout
         self._clock = clock
         self._lock = threading.Lock()
