@@ -20,7 +20,7 @@ from signup_site.campaign.models import (
     Subscriber,
     Topic,
 )
-from signup_site.campaign.optouts import opt_out
+from signup_site.campaign.optouts import opt_out, undo_opt_out
 from signup_site.web.links import site_links
 from tests.backends import ScriptedBackend
 from tests.helpers import confirm_latest, make_due, run_worker, sign_up
@@ -237,3 +237,46 @@ def test_a_rolled_back_savepoint_does_not_take_the_wake_up_with_it(
             pass
         outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="NEWSLETTER")
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_an_opt_out_before_confirming_cannot_wedge_healthz(
+    client: Client, newsletter: Topic, settings
+) -> None:
+    """The confirmation email carries an unsubscribe link: someone who uses it
+    before confirming has no Campaign profile. That must not park the change
+    and fail /healthz for good 24 hours later."""
+    settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
+    sign_up(client, "never@example.com", newsletter)
+    run_worker()
+    subscriber = Subscriber.objects.get()
+    optout = opt_out(subscriber, None, OptOut.Via.ONE_CLICK)
+    opt_out(subscriber, newsletter, OptOut.Via.PAGE)
+    run_worker()
+    assert not Change.objects.filter(status=Change.Status.PARKED).exists()
+    assert not Change.objects.filter(status__in=Change.UNFINISHED).exists()
+    OptOut.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert client.get("/healthz").status_code == 200
+    # The site still honours it, and a later confirmation creates the profile as usual.
+    assert OptOut.objects.get(pk=optout.pk).active
+    confirm = site_links.confirm_url(PendingSignup.objects.get()).removeprefix("http://testserver")
+    assert client.post(confirm).status_code == 200
+    run_worker()
+    assert LocalProfile.objects.filter(email="never@example.com", black_list_email=False).exists()
+
+
+@pytest.mark.django_db
+def test_an_ended_opt_out_is_not_late_whatever_became_of_its_change(
+    client: Client, newsletter: Topic, settings, scripted: type[ScriptedBackend]
+) -> None:
+    settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
+    sign_up(client, "ended@example.com", newsletter)
+    confirm_latest(client)
+    subscriber = Subscriber.objects.get()
+    scripted.failures[("update_profile", "*")] = [CampaignRejected("refused")]
+    optout = opt_out(subscriber, None, OptOut.Via.PAGE)
+    run_worker()
+    OptOut.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert client.get("/healthz").status_code == 503  # parked and active: late, an operator must look
+    assert undo_opt_out(optout)
+    assert client.get("/healthz").json()["optouts_late"] is False

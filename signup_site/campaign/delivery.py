@@ -67,13 +67,22 @@ def resolve_pkey(subscriber: Subscriber, *, refresh: bool = False) -> str:
 
 
 def _with_profile(subscriber: Subscriber, action: Callable[[str], None]) -> None:
-    """Run `action(pkey)`; if Campaign no longer knows the cached key, re-resolve once."""
+    """Run `action(pkey)`; if Campaign no longer knows the cached key, re-resolve once.
+
+    A person who never confirmed has no profile to change: their opt-out,
+    undo or new name (from the links in the confirmation email) is kept by the
+    site, and a confirmation later creates the profile from what the site
+    holds then. There is nothing to deliver, so the change is done.
+    """
     try:
         action(resolve_pkey(subscriber))
     except ProfileNotFound:
-        if not subscriber.campaign_pkey:
+        if subscriber.campaign_pkey:
+            action(resolve_pkey(subscriber, refresh=True))
+        elif subscriber.status == Subscriber.Status.CONFIRMED:
             raise
-        action(resolve_pkey(subscriber, refresh=True))
+        else:
+            logger.info("subscriber %s never confirmed: no Campaign profile to change", subscriber.pk)
 
 
 def _update_profile(subscriber: Subscriber, pkey: str, fields: ProfileFields) -> None:

@@ -33,9 +33,10 @@ def _age(moment: datetime | None, now: datetime) -> float | None:
 def outbox_health(now: datetime | None = None) -> OutboxHealth:
     now = now or timezone.now()
     pending = Change.objects.filter(status__in=Change.UNFINISHED)
-    oldest_optout = OptOut.objects.filter(change__status__in=UNDELIVERED).aggregate(at=Min("created_at"))[
-        "at"
-    ]
+    # An opt-out that has ended (undone, or lifted by a new sign-up) no
+    # longer needs to reach Campaign; a parked one still does, and is late.
+    waiting = OptOut.objects.filter(ended_at__isnull=True, change__status__in=UNDELIVERED)
+    oldest_optout = waiting.aggregate(at=Min("created_at"))["at"]
     return OutboxHealth(
         backlog=pending.count(),
         parked=Change.objects.filter(status=Change.Status.PARKED).count(),
