@@ -236,3 +236,13 @@ def test_dev_mailbox_shows_sent_email_with_working_links(
     confirm = detail.split('href="http://testserver/confirm/', 1)[1].split('"', 1)[0]
     assert client.get(f"/confirm/{confirm}").status_code == 200
     assert client.get("/dev/mailbox/../../etc/passwd/").status_code == 404
+
+
+@pytest.mark.parametrize("topic_id", ["9" * 30, "-1", "１", "1e3", " 1"])
+def test_a_topic_id_that_is_no_id_is_a_form_error_not_a_500(
+    client: Client, seeded: None, topic_id: str
+) -> None:
+    response = client.post("/signup/", {"email": "big@example.com", "language": "en", "topics": [topic_id]})
+    assert response.status_code == 200
+    assert "Choose from the emails listed" in html_of(response)
+    assert not Subscriber.objects.exists()

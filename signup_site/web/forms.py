@@ -1,8 +1,10 @@
 """Forms validate and normalise; they never call Campaign."""
 
+import re
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
@@ -30,8 +32,21 @@ def topic_label(topic: Topic) -> str:
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
+    # A topic's id as a form sends it: a database id (BigAutoField) fits in 18 digits.
+    TOPIC_ID = re.compile(r"[0-9]{1,18}")
+
     def label_from_instance(self, obj: Topic) -> str:
         return topic_label(obj)
+
+    def _check_values(self, value: Any) -> Any:
+        # Checked before any query: SQLite cannot even compare a number past
+        # 64 bits (OverflowError), which must be a form error, not a 500.
+        for pk in value:
+            if not isinstance(pk, str) or not self.TOPIC_ID.fullmatch(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class EmailForm(forms.Form):
