@@ -4,8 +4,8 @@ import re
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -38,15 +38,15 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Topic) -> str:
         return topic_label(obj)
 
-    def _check_values(self, value: Any) -> Any:
+    def clean(self, value: Any) -> Any:
         # Checked before any query: SQLite cannot even compare a number past
         # 64 bits (OverflowError), which must be a form error, not a 500.
-        for pk in value:
+        for pk in value if isinstance(value, list | tuple) else ():
             if not isinstance(pk, str) or not self.TOPIC_ID.fullmatch(pk):
                 raise ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class EmailForm(forms.Form):
