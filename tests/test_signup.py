@@ -238,7 +238,7 @@ def test_dev_mailbox_shows_sent_email_with_working_links(
     assert client.get("/dev/mailbox/../../etc/passwd/").status_code == 404
 
 
-@pytest.mark.parametrize("topic_id", ["9" * 30, "-1", "１", "1e3", " 1"])
+@pytest.mark.parametrize("topic_id", ["9" * 30, "-1", "\uff11", "1e3", " 1"])
 def test_a_topic_id_that_is_no_id_is_a_form_error_not_a_500(
     client: Client, seeded: None, topic_id: str
 ) -> None:
