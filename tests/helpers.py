@@ -30,6 +30,16 @@ def html_of(response: object) -> str:
     return " ".join(response.content.decode().split())  # type: ignore[attr-defined]
 
 
+def shown_in(html: str) -> str:
+    """The preferences form's signed snapshot of what the page showed, as a
+    browser would send it back."""
+    found = re.search(r'<input[^>]*name="shown"[^>]*value="([^"]+)"', html) or re.search(
+        r'<input[^>]*value="([^"]+)"[^>]*name="shown"', html
+    )
+    assert found, "no snapshot on the page"
+    return found.group(1)
+
+
 def run_worker() -> int:
     """One pass of the task worker: deliver everything due."""
     return deliver_all()

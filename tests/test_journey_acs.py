@@ -15,7 +15,7 @@ from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import Change, Coupon, LocalService, Subscriber, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
 from tests.acs_support import ORGANIZATION, TRANSACTIONAL_API, Emulator, use_acs_emulator
-from tests.helpers import html_of, link_in, make_due, path_of, run_worker, sign_up
+from tests.helpers import html_of, link_in, make_due, path_of, run_worker, shown_in, sign_up
 
 
 class RecordingClient(Client):
@@ -101,6 +101,7 @@ def walk_the_journey(site: RecordingClient, emulator: Emulator) -> None:
         "email": "jane@example.com",
         "language": "en",
         "topics": ["NEWSLETTER", "SPECIAL_OFFERS"],
+        "shown": shown_in(html_of(page)),
     }
     assert site.post("/preferences/edit/", form).status_code == 302
     emulator.clear_log()
@@ -205,8 +206,14 @@ def test_a_validation_500_is_parked_not_retried(site: Client, emulator: Emulator
     sign_up(site, "val@example.com", topic("newsletter"), first_name="Val")
     confirm(site)
     site.get(link_in(mail.outbox[-1], "/preferences/"))
-    site.get("/preferences/edit/")
-    form = {"first_name": "Valerie", "last_name": "", "email": "val@example.com", "language": "en"}
+    page = site.get("/preferences/edit/")
+    form = {
+        "first_name": "Valerie",
+        "last_name": "",
+        "email": "val@example.com",
+        "language": "en",
+        "shown": shown_in(html_of(page)),
+    }
     site.post("/preferences/edit/", {**form, "topics": ["NEWSLETTER"]})
     emulator.fault(
         method="PATCH",

@@ -11,7 +11,7 @@ from django.test import Client
 
 from signup_site.campaign.models import Change, Coupon, Subscriber, Topic
 from signup_site.web.links import Purpose, make_token
-from tests.helpers import html_of, link_in, run_worker, sign_up
+from tests.helpers import html_of, link_in, run_worker, shown_in, sign_up
 from tests.v8_support import V8Emulator, start
 
 PENDING = "still on their way"
@@ -90,7 +90,13 @@ def test_journey_on_v8(
     assert emulator.subscriptions("jane@example.com") == {"SPECIAL_OFFERS"}
 
     # Update: new last name, add the newsletter. Delivered, staged: still pending.
-    form = {"first_name": "Jane", "last_name": "Smith", "email": "jane@example.com", "language": "en"}
+    form = {
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "email": "jane@example.com",
+        "language": "en",
+        "shown": shown_in(html),
+    }
     response = client.post("/preferences/edit/", {**form, "topics": ["SPECIAL_OFFERS", "NEWSLETTER"]})
     assert response.status_code == 302
     run_worker()

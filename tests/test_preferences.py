@@ -12,7 +12,7 @@ from django.test import Client
 from signup_site.campaign.models import LocalProfile, LocalSubscription, PendingEmailChange, Subscriber, Topic
 from signup_site.web.links import Purpose, make_token
 from tests.backends import RecordingBackend
-from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
+from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,10 @@ def open_preferences(client: Client) -> str:
     return html_of(page)
 
 
-def form_data(**overrides: object) -> dict[str, object]:
+def form_data(page: str, **overrides: object) -> dict[str, object]:
+    """The form as a browser sends it from `page` (its snapshot included), with `overrides`."""
     data: dict[str, object] = {
+        "shown": shown_in(page),
         "first_name": "Jane",
         "last_name": "Doe",
         "email": "jane@example.com",
@@ -71,8 +73,10 @@ def test_page_is_prefilled_from_campaign(client: Client, jane: Subscriber) -> No
 def test_update_patches_only_changed_fields_and_topics(client: Client, jane: Subscriber, settings) -> None:
     settings.CAMPAIGN_BACKEND = "tests.backends.RecordingBackend"
     RecordingBackend.calls.clear()
-    open_preferences(client)
-    response = client.post("/preferences/edit/", form_data(last_name="Smith", topics=["SPECIAL_OFFERS"]))
+    page = open_preferences(client)
+    response = client.post(
+        "/preferences/edit/", form_data(page, last_name="Smith", topics=["SPECIAL_OFFERS"])
+    )
     assert response.status_code == 302
     run_worker()
 
@@ -100,7 +104,7 @@ def test_topics_not_offered_are_never_touched(client: Client, jane: Subscriber, 
     LocalSubscription.objects.create(profile=LocalProfile.objects.get(), service=service)
     html = open_preferences(client)
     assert "VIP" not in html
-    client.post("/preferences/edit/", form_data(topics=[]))
+    client.post("/preferences/edit/", form_data(html, topics=[]))
     run_worker()
     assert subscriptions_of("jane@example.com") == {"VIP"}
     assert hidden.pk
@@ -109,8 +113,8 @@ def test_topics_not_offered_are_never_touched(client: Client, jane: Subscriber, 
 def test_nothing_changed_sends_nothing(client: Client, jane: Subscriber, settings) -> None:
     settings.CAMPAIGN_BACKEND = "tests.backends.RecordingBackend"
     RecordingBackend.calls.clear()
-    open_preferences(client)
-    client.post("/preferences/edit/", form_data())
+    page = open_preferences(client)
+    client.post("/preferences/edit/", form_data(page))
     run_worker()
     assert RecordingBackend.calls == []
     assert "Nothing changed." in html_of(client.get("/preferences/edit/"))
@@ -125,8 +129,8 @@ def test_changed_profile_key_is_resolved_again_by_email(client: Client, jane: Su
 
 
 def test_pending_update_shows_before_campaign_has_it(client: Client, jane: Subscriber) -> None:
-    open_preferences(client)
-    client.post("/preferences/edit/", form_data(first_name="Janine"))
+    page = open_preferences(client)
+    client.post("/preferences/edit/", form_data(page, first_name="Janine"))
     # The worker has not run: Campaign still says Jane.
     html = html_of(client.get("/preferences/edit/"))
     assert 'value="Janine"' in html
@@ -134,8 +138,8 @@ def test_pending_update_shows_before_campaign_has_it(client: Client, jane: Subsc
 
 
 def test_email_change_applies_only_after_new_address_confirms(client: Client, jane: Subscriber) -> None:
-    open_preferences(client)
-    client.post("/preferences/edit/", form_data(email="Jane.New@Example.com"))
+    page = open_preferences(client)
+    client.post("/preferences/edit/", form_data(page, email="Jane.New@Example.com"))
     run_worker()
 
     confirmation = mail.outbox[-1]
@@ -166,8 +170,8 @@ def test_email_change_to_an_address_already_subscribed_is_refused(
     sign_up(client, "jane@example.com", newsletter)  # fresh mail with links
     run_worker()
     client.get(link_in(mail.outbox[-1], "/preferences/"))
-    client.get("/preferences/edit/")
-    client.post("/preferences/edit/", form_data(email="taken@example.com"))
+    page = html_of(client.get("/preferences/edit/"))
+    client.post("/preferences/edit/", form_data(page, email="taken@example.com"))
     run_worker()
     response = client.post(link_in(mail.outbox[-1], "/preferences/email/"))
     assert response.status_code == 409
@@ -178,7 +182,7 @@ def test_email_change_to_an_address_already_subscribed_is_refused(
 def test_campaign_unreachable_gives_503_and_keeps_the_update(
     client: Client, jane: Subscriber, settings
 ) -> None:
-    open_preferences(client)
+    opened = open_preferences(client)
     settings.CAMPAIGN_BACKEND = "tests.backends.DownBackend"
     from signup_site.campaign.backends import reset_backends
 
@@ -189,7 +193,7 @@ def test_campaign_unreachable_gives_503_and_keeps_the_update(
     assert "Nothing you sent has been lost" in html_of(response)
 
     # The form the person already had open still goes through, and is kept.
-    response = client.post("/preferences/edit/", form_data(last_name="Kept"))
+    response = client.post("/preferences/edit/", form_data(opened, last_name="Kept"))
     assert response.status_code == 302
     page = client.get("/preferences/edit/")
     assert page.status_code == 503
@@ -201,9 +205,47 @@ def test_campaign_unreachable_gives_503_and_keeps_the_update(
     assert LocalProfile.objects.get().last_name == "Kept"
 
 
+def test_a_second_update_sent_while_campaign_is_down_is_kept_too(
+    client: Client, jane: Subscriber, settings
+) -> None:
+    """Update, see the 503 page, go Back, change something else, Update again:
+    nothing may be dropped (the second POST used to answer 503 and write nothing)."""
+    from signup_site.campaign.backends import reset_backends
+
+    opened = open_preferences(client)
+    settings.CAMPAIGN_BACKEND = "tests.backends.DownBackend"
+    reset_backends()
+    assert client.post("/preferences/edit/", form_data(opened, last_name="First")).status_code == 302
+    assert client.get("/preferences/edit/").status_code == 503
+    second = client.post("/preferences/edit/", form_data(opened, last_name="First", first_name="Second"))
+    assert second.status_code == 302
+    assert "Updated your first name." in html_of(client.get("/preferences/edit/"))
+
+    settings.CAMPAIGN_BACKEND = "local"
+    reset_backends()
+    run_worker()
+    profile = LocalProfile.objects.get()
+    assert (profile.first_name, profile.last_name) == ("Second", "First")
+
+
+def test_a_snapshot_is_only_good_for_its_own_person(
+    client: Client, jane: Subscriber, newsletter: Topic
+) -> None:
+    opened = open_preferences(client)
+    sign_up(client, "other@example.com", newsletter, first_name="Other")
+    confirm_latest(client)
+    other = open_preferences(client)  # the session is now the other person's
+    forged = form_data(other, first_name="Hijack")
+    forged["shown"] = shown_in(opened)  # Jane's snapshot, sent for the other person
+    response = client.post("/preferences/edit/", forged)
+    assert response.status_code == 200  # not taken: the page is shown again, read afresh
+    run_worker()
+    assert LocalProfile.objects.get(email="other@example.com").first_name == "Other"
+
+
 def test_validation_error_keeps_input(client: Client, jane: Subscriber) -> None:
-    open_preferences(client)
-    response = client.post("/preferences/edit/", form_data(email="nope", first_name="Typed"))
+    page = open_preferences(client)
+    response = client.post("/preferences/edit/", form_data(page, email="nope", first_name="Typed"))
     html = html_of(response)
     assert response.status_code == 200
     assert "There is a problem" in html

@@ -43,11 +43,12 @@ class Snapshot:
     language: str
     topics: frozenset[str]  # service names subscribed to
 
-    def as_session(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready, for the page to carry what it showed."""
         return {**vars(self), "topics": sorted(self.topics)}
 
     @classmethod
-    def from_session(cls, data: dict[str, Any]) -> "Snapshot":
+    def from_dict(cls, data: dict[str, Any]) -> "Snapshot":
         return cls(
             first_name=str(data["first_name"]),
             last_name=str(data["last_name"]),

@@ -114,8 +114,12 @@ class SignupForm(PersonForm):
 
 class PreferencesForm(PersonForm):
     # The page shows the names first: they are what people come to change.
-    field_order = ["first_name", "last_name", "email", "language", "topics"]
+    field_order = ["first_name", "last_name", "email", "language", "topics", "shown"]
 
+    # What the page showed, signed (`web.preferences.sign_shown`): an update is
+    # what differs from it, so it needs no Campaign read, and a form sent
+    # again (Back, then Update) still knows what it was compared with.
+    shown = forms.CharField(widget=forms.HiddenInput, required=False)
     topics = forms.MultipleChoiceField(
         label=_("Emails you receive"),
         required=False,

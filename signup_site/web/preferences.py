@@ -3,9 +3,15 @@
 The emailed link's token is exchanged for a session and the browser is sent
 to a clean URL (as Django's password reset does), so the token never leaks in
 a Referer or the browser history of a shared computer.
+
+The form carries what the page showed, signed for that person: an update is
+what differs from it. So an update is taken while Campaign cannot be read,
+and a page sent twice (the second time after Back, while Campaign is down)
+loses nothing.
 """
 
 from django.contrib import messages
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +30,26 @@ from .forms import EmailLinkForm, PreferencesForm
 from .links import Purpose, signed_link, site_links, use_language_of
 
 SUBSCRIBER_KEY = "prefs_subscriber"
-SHOWN_KEY = "prefs_shown"
 RETRY_AFTER_SECONDS = 120
+SHOWN_SALT = "signup_site.preferences.shown"
+# A page left open longer than this is read afresh before an update is taken.
+SHOWN_MAX_AGE_SECONDS = 24 * 3600
+
+
+def sign_shown(subscriber: Subscriber, shown: prefs.Snapshot) -> str:
+    """What the page showed this person, for the form to carry."""
+    return signing.dumps({"s": subscriber.public_id.hex, "shown": shown.as_dict()}, salt=SHOWN_SALT)
+
+
+def read_shown(subscriber: Subscriber, value: str) -> prefs.Snapshot | None:
+    """The snapshot a form carried, if it is genuine, recent, and this person's."""
+    try:
+        data = signing.loads(value, salt=SHOWN_SALT, max_age=SHOWN_MAX_AGE_SECONDS)
+        if data["s"] != subscriber.public_id.hex:
+            return None
+        return prefs.Snapshot.from_dict(data["shown"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
 
 
 def _offer_fresh_link(request: HttpRequest) -> HttpResponse:
@@ -39,7 +63,6 @@ def page(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpRespon
     """The emailed link: start a session for that person, redirect."""
     request.session.cycle_key()
     request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
-    request.session.pop(SHOWN_KEY, None)
     return redirect("prefs-edit")
 
 
@@ -77,12 +100,11 @@ def edit(request: HttpRequest) -> HttpResponse:
     if subscriber is None:
         return _offer_fresh_link(request)
     use_language_of(request, subscriber.language)
-    shown_data = request.session.get(SHOWN_KEY)
+    shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 
-    if request.method == "POST" and shown_data:
+    if shown is not None:
         # Compared with what the page showed, so an update is accepted (and
         # queued) even while Campaign cannot be read.
-        shown = prefs.Snapshot.from_session(shown_data)
         form = PreferencesForm(request.POST, topics=prefs.offered_topics())
         if form.is_valid():
             data = form.cleaned_data
@@ -97,7 +119,6 @@ def edit(request: HttpRequest) -> HttpResponse:
             lines = _summary(result) or [_("Nothing changed.")]
             for line in lines:
                 messages.success(request, line)
-            request.session.pop(SHOWN_KEY, None)
             if "language" in result.fields:
                 translation.activate(data["language"])
             return HttpResponseRedirect(reverse("prefs-edit"))
@@ -109,9 +130,12 @@ def edit(request: HttpRequest) -> HttpResponse:
     except CampaignUnavailable:
         return _unavailable(request)
     if form is None:
-        request.session[SHOWN_KEY] = current.state.as_session()
         form = PreferencesForm(
-            initial={**vars(current.state), "topics": sorted(current.state.topics)},
+            initial={
+                **vars(current.state),
+                "topics": sorted(current.state.topics),
+                "shown": sign_shown(subscriber, current.state),
+            },
             topics=current.topics,
             pending=current.pending,
         )
