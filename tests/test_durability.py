@@ -8,6 +8,7 @@ drain); `pytest -s tests/test_durability.py` shows them.
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -47,11 +48,16 @@ def drain(rounds: int = 60) -> int:
     raise AssertionError(f"not drained after {rounds} rounds")
 
 
-def confirm_all(client: Client) -> None:
-    """Press "Confirm my sign-up" for every pending sign-up."""
+def confirm_all(client: Client) -> list[float]:
+    """Press "Confirm my sign-up" for every pending sign-up; the seconds each
+    confirmation took."""
+    seconds = []
     for signup in PendingSignup.objects.filter(confirmed_at__isnull=True):
+        before = time.monotonic()
         response = client.post(path_of(site_links.confirm_url(signup)))
+        seconds.append(time.monotonic() - before)
         assert response.status_code == 200
+    return seconds
 
 
 def worker_env(live_server: Any, **extra: str) -> dict[str, str]:
@@ -102,19 +108,18 @@ def test_campaign_down_while_100_people_sign_up_loses_nothing(
     client: Client, emulator: Emulator, newsletter: Topic, offers: Topic
 ) -> None:
     emulator.knobs(error_rate=1.0)  # every Campaign call answers 503
-    started = time.monotonic()
-    slowest = 0.0
+    request_seconds = []
     for i in range(100):
         topics = (newsletter, offers) if i % 2 else (newsletter,)
         before = time.monotonic()
         sign_up(client, f"person{i}@example.com", *topics, first_name=f"P{i}")
-        slowest = max(slowest, time.monotonic() - before)
+        request_seconds.append(time.monotonic() - before)
     run_worker()  # the confirmation emails are the site's own: they go out while Campaign is down
     assert len(mail.outbox) == 100
-    before = time.monotonic()
-    confirm_all(client)
-    web_seconds = time.monotonic() - started
-    slowest = max(slowest, (time.monotonic() - before) / 100)
+    request_seconds += confirm_all(client)
+    assert len(request_seconds) == 200
+    web_seconds = sum(request_seconds)
+    slowest = max(request_seconds)  # of the 200 requests, each timed on its own
 
     # No web request waited on Campaign: nothing reached it while people clicked.
     assert emulator.calls() == []
@@ -140,7 +145,8 @@ def test_campaign_down_while_100_people_sign_up_loses_nothing(
     assert duplicates(emulator) == {"profiles": 0, "subscriptions": 0, "events": 0}
     print(
         f"\n[campaign down] submitted: 100 sign-ups + 100 confirmations in {web_seconds:.2f}s "
-        f"(slowest request {slowest * 1000:.0f} ms); changes: {Change.objects.count()}; "
+        f"(median request {statistics.median(request_seconds) * 1000:.0f} ms, "
+        f"slowest {slowest * 1000:.0f} ms); changes: {Change.objects.count()}; "
         f"delivered: {Change.objects.filter(status=Change.Status.DONE).count()}; duplicated: 0; "
         f"drained in {drain_seconds:.2f}s over {rounds} rounds"
     )
