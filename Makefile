@@ -11,7 +11,7 @@ PORT ?= 8000
 # Development defaults for `make run` (any can be overridden in the environment).
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local}
 
-.PHONY: run run-acs run-v8 emulator bench test test-sqlite test-postgres install install-dev browsers lint format typecheck check messages clean
+.PHONY: run run-acs run-v8 emulator bench test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
 
 run: $(VENV)/.installed messages
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
@@ -67,6 +67,7 @@ bench: $(VENV)/.installed-dev messages
 	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
+install-redis: $(VENV)/.installed-redis
 install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.created:
@@ -79,7 +80,13 @@ $(VENV)/.installed: $(VENV)/.created requirements.txt build-constraints.txt
 	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+# The optional Redis tasks backend, for production; the suite's Redis test
+# needs it too, so requirements-dev.txt includes it.
+$(VENV)/.installed-redis: $(VENV)/.installed requirements-redis.txt
+	$(PIP_INSTALL) -r requirements-redis.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-redis.txt
 	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
