@@ -1,15 +1,14 @@
 """The v8 SOAP emulator for tests: served by pytest-django's `live_server`,
 reached by the real `v8` backend over real HTTP, inspected and steered through
-its `_control/` endpoints."""
+its controls (tests/emulator_support.py, plus what is v8's own)."""
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.v8 import V8Backend
+from tests.emulator_support import Controls
 
 if TYPE_CHECKING:
     from tests.contract.harness import Harness
@@ -18,38 +17,34 @@ IMS_CLIENT = ("emulator-client-id", "emulator-client-secret")
 LOGIN = ("emulator-operator", "emulator-password")
 
 
-@dataclass
-class V8Emulator:
-    url: str  # the site's live URL
-    session: requests.Session
+class V8Emulator(Controls):
+    """The v8 emulator's controls, and the IMS's beside them (`ims`)."""
 
-    @property
-    def base(self) -> str:
-        return f"{self.url}/emulator/v8"
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url}/emulator/v8", "v8")
+        self.url = url  # the site's live URL
+        self.ims = Controls(f"{url}/emulator/ims", "ims", self.http)
 
-    def control(self, action: str, data: Any = None) -> Any:
-        response = self.session.post(f"{self.base}/_control/{action}", json=data or {}, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def state(self) -> dict[str, Any]:
-        return self.session.get(f"{self.base}/_control/state", timeout=10).json()
-
-    def log(self) -> list[dict[str, Any]]:
-        return self.session.get(f"{self.base}/_control/log", timeout=10).json()["entries"]
+    def reset(self) -> None:
+        super().reset()
+        self.ims.reset()
 
     def actions(self) -> list[str]:
         """The SOAP actions that reached the router, in order."""
         return [entry["action"] for entry in self.log()]
 
     def replicate(self) -> dict[str, int]:
-        return self.control("replicate")
+        replicated: dict[str, int] = self.control("replicate")
+        return replicated
 
-    def fail(self, **rule: Any) -> None:
-        self.control("fail", rule)
+    def add_recipients(self, *rows: dict[str, str]) -> list[dict[str, str]]:
+        """Rows straight into the cloud tables, as if replicated long ago."""
+        added: list[dict[str, str]] = self.control("recipients", list(rows))["added"]
+        return added
 
     def recipients(self) -> list[dict[str, str]]:
-        return self.state()["recipients"]
+        recipients: list[dict[str, str]] = self.state()["recipients"]
+        return recipients
 
     def subscriptions(self, email: str) -> set[str]:
         return {service for address, service in self.state()["subscriptions"] if address == email}
@@ -72,9 +67,8 @@ def configure(settings: Any, live_url: str, auth: str) -> None:
 
 def start(settings: Any, live_url: str, auth: str = "ims") -> V8Emulator:
     configure(settings, live_url, auth)
-    emulator = V8Emulator(live_url, requests.Session())
-    emulator.control("reset")
-    emulator.session.post(f"{live_url}/emulator/ims/_control/reset", timeout=10)
+    emulator = V8Emulator(live_url)
+    emulator.reset()
     return emulator
 
 
