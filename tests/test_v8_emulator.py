@@ -10,6 +10,7 @@ import pytest
 import requests
 from lxml import etree
 
+from tests.helpers import wait_until
 from tests.v8_support import IMS_CLIENT, LOGIN, V8Emulator, start
 
 
@@ -213,11 +214,14 @@ def test_push_event_is_recorded(v8: V8Emulator) -> None:
 
 
 def test_replication_knob_applies_staging_by_itself(v8: V8Emulator) -> None:
-    v8.knobs(replicate_after=0.2)
+    v8.knobs(replicate_after=3600)  # the hourly workflow: not due yet
     post(v8, "xtk:session#IngestExt", envelope("xtk:session", "IngestExt", SAMPLE), **bearer(v8))
     assert v8.state()["recipients"] == []
-    time.sleep(0.3)
-    assert [r["email"] for r in v8.state()["recipients"]] == ["jane@example.com"]
+    assert len(v8.state()["staging"]) == 1
+    v8.knobs(replicate_after=0.2)  # due a fifth of a second after the last run
+    recipients = wait_until(lambda: v8.state()["recipients"], "the workflow to apply staging by itself")
+    assert [r["email"] for r in recipients] == ["jane@example.com"]
+    assert v8.state()["staging"] == []
 
 
 def test_latency_knob(v8: V8Emulator) -> None:
