@@ -5,6 +5,7 @@ its controls (tests/emulator_support.py, plus what is v8's own)."""
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core import mail
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.v8 import V8Backend
@@ -79,21 +80,42 @@ def backend() -> V8Backend:
 
 
 def contract_harness(request: pytest.FixtureRequest) -> "Harness":
-    """The v8 entry of tests/contract: messages as real-time events, and
-    `settle` runs the staging workflow."""
+    """The v8 entry of tests/contract, as configured by default
+    (V8_MESSAGES=site: messages go out through Django's email)."""
+    return _contract_harness(request, "site")
+
+
+def contract_harness_rtevent(request: pytest.FixtureRequest) -> "Harness":
+    """The v8 entry of tests/contract with messages as real-time events."""
+    return _contract_harness(request, "rtevent")
+
+
+def _contract_harness(request: pytest.FixtureRequest, messages: str) -> "Harness":
+    """`settle` runs the staging workflow; the unknown key is an address
+    nobody has (on v8 a profile's key is its address)."""
     from tests.contract.harness import Harness
 
     settings = request.getfixturevalue("settings")
     emulator = start(settings, request.getfixturevalue("live_server").url, "ims")
-    settings.V8_MESSAGES = "rtevent"
+    settings.V8_MESSAGES = messages
     reset_backends()
+
+    def pushed() -> list[str]:
+        return [event["email"] for event in emulator.state()["events"]]
+
+    def reached() -> list[str]:
+        return [f"{entry['action']} {' '.join(entry.get('params', []))}" for entry in emulator.log()]
+
     return Harness(
-        name="v8",
+        name="v8" if messages == "site" else f"v8-{messages}",
         backend=get_backend(),
-        sent=lambda: [event["email"] for event in emulator.state()["events"]],
-        settle=lambda: _replicate(emulator),
+        sent=_mailed if messages == "site" else pushed,
+        unknown_pkey="nobody.has.this.address@example.com",
+        reached=reached,
+        settle=emulator.replicate,
     )
 
 
-def _replicate(emulator: V8Emulator) -> None:
-    emulator.replicate()
+def _mailed() -> list[str]:
+    """Recipients of what went out through Django's email (the test mailbox)."""
+    return [address for message in mail.outbox for address in message.to]
