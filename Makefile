@@ -18,9 +18,11 @@ run: $(VENV)/.installed messages
 	@echo "Serving http://$(HOST):$(PORT)/ (sent emails: http://$(HOST):$(PORT)/dev/mailbox/). Ctrl-C stops both processes."
 	@$(RUN_ENV) $(PY) manage.py rundev $(HOST):$(PORT)
 
-# The ACS and v8 emulators on a port of their own (state in memory; knobs at
-# /emulator/acs/_control/ and /emulator/v8/_control/), and the site pointed at
-# them: `make emulator` in one terminal, `make run-acs` or `make run-v8` in another.
+# The ACS and v8 emulators on a port of their own (state in memory; one
+# control API, the same knobs and faults, at /emulator/acs/_control/,
+# /emulator/v8/_control/ and /emulator/ims/_control/: see the README), and the
+# site pointed at them: `make emulator` in one terminal, `make run-acs` or
+# `make run-v8` in another.
 EMULATOR_PORT ?= 8001
 EMULATOR := http://$(HOST):$(EMULATOR_PORT)/emulator
 ACS_EMULATED := ACS_API_URL=$(EMULATOR)/acs ACS_IMS_URL=$(EMULATOR) ACS_ORGANIZATION=acme-mkt-stage1 \

@@ -325,8 +325,9 @@ V8_READ_TIMEOUT_SECONDS = env_float("V8_READ_TIMEOUT_SECONDS", 10.0)
 # The ACS and v8 emulators under /emulator/ (development and tests only; a
 # system check refuses them with DEBUG off).
 EMULATOR_ENABLED = env_bool("CAMPAIGN_EMULATOR", False)
-# What the emulated IMS and ACS accept; knobs change at run time through
-# /emulator/acs/_control/ (see signup_site/emulator/acs/control.py).
+# What the emulated IMS and ACS accept, and the knobs' defaults; knobs change
+# at run time through /emulator/<ims|acs|v8>/_control/knobs (see
+# signup_site/emulator/control.py).
 EMULATOR_IMS = {
     "CLIENTS": env_str("EMULATOR_IMS_CLIENTS", "emulator-client-id:emulator-client-secret"),
     "TOKEN_SECONDS": env_int("EMULATOR_IMS_TOKEN_SECONDS", 86399),
@@ -337,7 +338,7 @@ EMULATOR_ACS = {
     "LATENCY_SECONDS": env_float("EMULATOR_ACS_LATENCY_SECONDS", 0.0),
     "SEND_MAIL": env_bool("EMULATOR_ACS_SEND_MAIL", True),
 }
-# What the emulated v8 SOAP router accepts (knobs: /emulator/v8/_control/).
+# What the emulated v8 SOAP router accepts (knobs: /emulator/v8/_control/knobs).
 EMULATOR_V8 = {
     "LOGINS": env_str("EMULATOR_V8_LOGINS", "emulator-operator:emulator-password"),
     "SESSION_SECONDS": env_int("EMULATOR_V8_SESSION_SECONDS", 86400),

@@ -1,15 +1,14 @@
 """The `acs` backend against the ACS emulator over real HTTP: settings that
-point the client at pytest-django's live server, and a small client of the
-emulator's control endpoints (knobs, faults, the request log, state).
+point the client at pytest-django's live server, and a client of the
+emulator's controls (tests/emulator_support.py, plus what is ACS's own).
 
 Each test module that needs it declares a fixture calling `use_acs_emulator`.
 """
 
 from typing import Any
 
-import requests
-
 from signup_site.campaign.backends import reset_backends
+from tests.emulator_support import Controls
 
 ORGANIZATION = "acme-mkt-stage1"
 # Deliberately not "mc" + the organization's tenant: the setting must be used.
@@ -17,68 +16,45 @@ TRANSACTIONAL_API = "mcacmetenant"
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
 EVENTS = "welcome=EVTwelcome,special-offer=EVTspecialOffer,welcome.es=EVTwelcomeEs"
-TIMEOUT = (3.05, 10)
 
 
-class Emulator:
-    """The emulator's control endpoints, over HTTP like any client."""
+class Emulator(Controls):
+    """The ACS emulator's controls, and the IMS's beside them (`ims`)."""
 
     def __init__(self, site: str) -> None:
+        super().__init__(f"{site}/emulator/acs", "acs")
         self.site = site
-        self.acs = f"{site}/emulator/acs"
-        self.http = requests.Session()
-
-    def _post(self, url: str, data: Any = None) -> Any:
-        response = self.http.post(url, json=data if data is not None else {}, timeout=TIMEOUT)
-        response.raise_for_status()
-        return response.json()
+        self.acs = self.base
+        self.ims = Controls(f"{site}/emulator/ims", "ims", self.http)
 
     def reset(self) -> None:
-        self._post(f"{self.acs}/_control/reset")
-        self._post(f"{self.site}/emulator/ims/_control/reset")
-
-    def knobs(self, **knobs: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._post(f"{self.acs}/_control/knobs", knobs)
-        return result
-
-    def fault(self, **fault: Any) -> None:
-        self._post(f"{self.acs}/_control/faults", fault)
-
-    def throttle(self, times: int, retry_after: int) -> None:
-        self.knobs(throttle={"times": times, "retry_after": retry_after})
+        super().reset()
+        self.ims.reset()
 
     def add_services(self, **spec: Any) -> list[str]:
-        added: list[str] = self._post(f"{self.acs}/_control/services", spec)["added"]
+        added: list[str] = self.control("services", spec)["added"]
         return added
 
     def expire_tokens(self) -> None:
-        self._post(f"{self.site}/emulator/ims/_control/expire")
+        self.ims.expire()
 
-    def token_seconds(self, seconds: int | None) -> None:
-        self._post(f"{self.site}/emulator/ims/_control/knobs", {"token_seconds": seconds})
+    def token_lifetime(self, seconds: int | None) -> None:
+        self.ims.knobs(token_lifetime=seconds)
 
     def tokens_issued(self) -> int:
-        response = self.http.get(f"{self.site}/emulator/ims/_control/state", timeout=TIMEOUT)
-        issued: int = response.json()["issued"]
+        issued: int = self.ims.state()["issued"]
         return issued
 
     def log(self, *services: str) -> list[dict[str, Any]]:
-        params = {"service": list(services)} if services else None
-        response = self.http.get(f"{self.acs}/_control/log", params=params, timeout=TIMEOUT)
-        entries: list[dict[str, Any]] = response.json()["entries"]
-        return entries
+        """What reached the emulated ACS and IMS (or only `services`), in order."""
+        return super().log(*(services or ("acs", "ims")))
 
-    def clear_log(self) -> None:
-        self.http.delete(f"{self.acs}/_control/log", timeout=TIMEOUT).raise_for_status()
+    def clear_log(self, *services: str) -> None:
+        super().clear_log(*(services or ("acs", "ims")))
 
     def calls(self) -> list[str]:
         """The API calls that reached Campaign, as "METHOD resource" with PKeys folded."""
         return [f"{entry['method']} {resource(entry['path'])}" for entry in self.log("acs")]
-
-    def state(self) -> dict[str, Any]:
-        response = self.http.get(f"{self.acs}/_control/state", timeout=TIMEOUT)
-        state: dict[str, Any] = response.json()
-        return state
 
     def profiles(self, email: str | None = None) -> list[dict[str, Any]]:
         return [p for p in self.state()["profiles"] if email is None or p["email"] == email]

@@ -1,7 +1,10 @@
 """Helpers the tests share: walk the journey as a person and a worker would."""
 
 import re
+import time
+from collections.abc import Callable
 
+import pytest
 from django.conf import settings
 from django.core import mail
 from django.db.models import QuerySet
@@ -12,6 +15,24 @@ from signup_site.campaign.models import Change, Topic
 from signup_site.campaign.outbox import deliver_all
 
 URL = re.compile(r"https?://[^\s\"<>]+")
+
+
+def wait_until[T](condition: Callable[[], T], what: str, timeout: float = 10.0) -> T:
+    """Poll `condition` until it answers something truthy, and answer that.
+
+    For waiting on state another thread or process changes (what reached an
+    emulator, a call in progress), instead of sleeping and hoping. `timeout`
+    is generous on purpose: it bounds a wait, it measures nothing; when it
+    runs out the test fails, naming `what` it waited for.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
+        time.sleep(0.02)
 
 
 def database_url() -> str:

@@ -17,6 +17,7 @@ from tests.acs_support import (
     Emulator,
     use_acs_emulator,
 )
+from tests.helpers import wait_until
 
 T = (3.05, 10)
 
@@ -268,14 +269,15 @@ def test_reset_cuts_a_slow_call_short_and_it_changes_nothing(emulator: Emulator,
     slow = threading.Thread(
         target=lambda: answers.append(
             api("POST", "/profileAndServices/profile", json={"email": "late@example.com"})
-        )
+        ),
+        daemon=True,
     )
     slow.start()
-    time.sleep(0.3)
-    started = time.monotonic()
+    wait_until(lambda: emulator.paused() == 1, "the POST to be waiting out its latency")
     emulator.reset()
     slow.join(timeout=10)
-    assert time.monotonic() - started < 2
+    assert not slow.is_alive()
+    # Cut short: had it waited out the 5 s, it would have created the profile (a 201).
     assert answers[0].status_code == 503
     assert emulator.profiles() == []
 

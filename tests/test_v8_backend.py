@@ -125,7 +125,7 @@ def test_create_twice_is_one_profile(v8: V8Emulator) -> None:
 
 
 def test_find_profile_matches_campaigns_spelling_of_the_address(v8: V8Emulator) -> None:
-    v8.control("recipients", {"recipients": [{"email": "Known@Example.com", "firstName": "K"}]})
+    v8.add_recipients({"email": "Known@Example.com", "firstName": "K"})
     profile = backend().find_profile("known@example.com")
     assert profile is not None
     # The key is the address as Campaign stores it: IngestExt reconciles on it exactly.
@@ -186,7 +186,7 @@ def test_messages_as_realtime_events(v8: V8Emulator, settings) -> None:
 
 
 def test_quotes_in_an_address_cannot_change_the_query(v8: V8Emulator) -> None:
-    v8.control("recipients", {"recipients": [{"email": "victim@example.com", "firstName": "V"}]})
+    v8.add_recipients({"email": "victim@example.com", "firstName": "V"})
     hostile = "x' OR @email <> 'x@example.com"
     assert backend().find_profile(hostile) is None
     assert backend().subscriptions(hostile) == frozenset()
@@ -197,9 +197,7 @@ def test_quotes_in_an_address_cannot_change_the_query(v8: V8Emulator) -> None:
 
 
 def test_an_apostrophe_address_is_found_exactly(v8: V8Emulator) -> None:
-    v8.control(
-        "recipients", {"recipients": [{"email": "o'brien@example.com"}, {"email": "obrien@example.com"}]}
-    )
+    v8.add_recipients({"email": "o'brien@example.com"}, {"email": "obrien@example.com"})
     profile = backend().find_profile("o'brien@example.com")
     assert profile is not None
     assert profile.email == "o'brien@example.com"
@@ -211,7 +209,7 @@ def test_an_apostrophe_address_is_found_exactly(v8: V8Emulator) -> None:
 def test_expired_ims_token_is_renewed_once_and_the_call_retried(v8: V8Emulator) -> None:
     v8_backend = backend()
     v8_backend.list_services()
-    v8.control("expire", {"sessions": False, "tokens": True})
+    v8.expire(sessions=False)
     assert len(v8_backend.list_services()) == 2
     faults = [entry["fault"] for entry in v8.log()]
     assert faults == ["", "XSV-350114", ""]
@@ -220,7 +218,7 @@ def test_expired_ims_token_is_renewed_once_and_the_call_retried(v8: V8Emulator) 
 
 
 def test_ims_token_refused_twice_is_an_auth_error(v8: V8Emulator) -> None:
-    v8.fail(method="xtk:queryDef#ExecuteQuery", fault="XSV-350114", message="expired", times=2)
+    v8.fault(action="xtk:queryDef#ExecuteQuery", fault="XSV-350114", message="expired", times=2)
     with pytest.raises(CampaignAuthError):
         backend().list_services()
     assert len(v8.log()) == 2
@@ -248,7 +246,7 @@ def test_logon_sends_session_cookie_and_security_token(v8_logon: V8Emulator) -> 
 def test_expired_session_logs_on_again_once_and_retries(v8_logon: V8Emulator) -> None:
     v8_backend = backend()
     v8_backend.list_services()
-    v8_logon.control("expire", {"sessions": True})
+    v8_logon.expire(tokens=False)
     assert len(v8_backend.list_services()) == 2
     assert v8_logon.actions() == [
         "xtk:session#Logon",
@@ -286,7 +284,7 @@ def test_a_call_resent_after_a_new_logon_is_signed_anew_body_included(v8_logon: 
 
 
 def test_session_expiring_again_is_an_auth_error(v8_logon: V8Emulator) -> None:
-    v8_logon.fail(method="xtk:queryDef#ExecuteQuery", fault="XSV-350008", message="expired", times=2)
+    v8_logon.fault(action="xtk:queryDef#ExecuteQuery", fault="XSV-350008", message="expired", times=2)
     with pytest.raises(CampaignAuthError):
         backend().list_services()
     assert v8_logon.actions().count("xtk:session#Logon") == 2
@@ -305,7 +303,7 @@ def test_wrong_password_is_an_auth_error(v8_logon: V8Emulator, settings) -> None
 
 
 def test_fault_with_http_200_is_an_error_not_a_success(v8: V8Emulator) -> None:
-    v8.fail(method="xtk:session#IngestExt", fault="SOP-330011", message="Error while executing")
+    v8.fault(action="xtk:session#IngestExt", fault="SOP-330011", message="Error while executing")
     with pytest.raises(CampaignRejected, match="SOP-330011"):
         backend().create_profile(ProfileFields(email="jane@example.com"))
     [entry] = v8.log()
@@ -356,7 +354,7 @@ def test_one_session_carries_the_token_requests_and_the_calls(
 
 
 def test_throttling_is_transient_with_retry_after(v8: V8Emulator) -> None:
-    v8.fail(status=429, retry_after=7)
+    v8.fault(status=429, retry_after=7)
     with pytest.raises(CampaignUnavailable) as throttled:
         backend().list_services()
     assert throttled.value.retry_after == 7
@@ -364,7 +362,7 @@ def test_throttling_is_transient_with_retry_after(v8: V8Emulator) -> None:
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_transient(v8: V8Emulator, status: int) -> None:
-    v8.fail(status=status)
+    v8.fault(status=status)
     with pytest.raises(CampaignUnavailable):
         backend().list_services()
 
@@ -374,10 +372,10 @@ def test_timeout_is_transient(v8: V8Emulator, settings) -> None:
     from signup_site.campaign.backends import reset_backends
 
     reset_backends()
-    v8.control("knobs", {"latency_seconds": 0.6})
+    v8.knobs(latency=0.6)
     with pytest.raises(CampaignUnavailable, match="unreachable"):
         backend().list_services()
-    v8.control("knobs", {"latency_seconds": 0})
+    v8.knobs(latency=0)
 
 
 def test_unreachable_campaign_is_transient(v8: V8Emulator, settings) -> None:
@@ -414,14 +412,14 @@ LAUGHS = """<?xml version="1.0"?>
 
 @pytest.mark.parametrize("reply", [XXE, LAUGHS], ids=["xxe", "billion-laughs"])
 def test_reply_with_a_doctype_entity_is_rejected(v8: V8Emulator, reply: str) -> None:
-    v8.fail(method="xtk:queryDef#ExecuteQuery", status=200, body=reply)
+    v8.fault(action="xtk:queryDef#ExecuteQuery", status=200, body=reply)
     with pytest.raises(CampaignError, match="DOCTYPE") as refused:
         backend().list_services()
     assert "root:" not in str(refused.value)
 
 
 def test_html_error_page_is_transient_not_success(v8: V8Emulator) -> None:
-    v8.fail(status=200, body="<html><body>Gateway says hello</body></html>")
+    v8.fault(status=200, body="<html><body>Gateway says hello</body></html>")
     with pytest.raises(CampaignUnavailable, match="unusable reply"):
         backend().list_services()
 

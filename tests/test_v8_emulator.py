@@ -10,6 +10,7 @@ import pytest
 import requests
 from lxml import etree
 
+from tests.helpers import wait_until
 from tests.v8_support import IMS_CLIENT, LOGIN, V8Emulator, start
 
 
@@ -149,7 +150,7 @@ def test_wrong_password_is_a_fault(v8: V8Emulator) -> None:
 
 
 def test_session_expiry_knob(v8: V8Emulator) -> None:
-    v8.control("knobs", {"session_seconds": 0})
+    v8.knobs(session_lifetime=0)
     login, password = LOGIN
     logon = post(
         v8, "xtk:session#Logon", envelope("xtk:session", "Logon", f"<l>{login}</l>", f"<p>{password}</p>")
@@ -165,7 +166,7 @@ def test_session_expiry_knob(v8: V8Emulator) -> None:
 
 def test_expired_ims_token_is_a_fault_and_an_unknown_one_a_401(v8: V8Emulator) -> None:
     auth = bearer(v8)
-    v8.control("expire", {"sessions": False, "tokens": True})
+    v8.expire(sessions=False)
     expired = post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **auth)
     assert (expired.status_code, fault_of(expired)[:10]) == (200, "XSV-350114")
     unknown = post(
@@ -187,7 +188,7 @@ def test_requests_with_a_doctype_or_a_wrong_action_are_refused(v8: V8Emulator) -
 
 def test_unescaped_quotes_do_change_a_condition(v8: V8Emulator) -> None:
     """The emulator really parses xtk expressions: what the client's escaping guards against."""
-    v8.control("recipients", {"recipients": [{"email": "victim@example.com"}]})
+    v8.add_recipients({"email": "victim@example.com"})
 
     def count(condition: str) -> int:
         query = (
@@ -213,19 +214,22 @@ def test_push_event_is_recorded(v8: V8Emulator) -> None:
 
 
 def test_replication_knob_applies_staging_by_itself(v8: V8Emulator) -> None:
-    v8.control("knobs", {"replicate_after_seconds": 0.2})
+    v8.knobs(replicate_after=3600)  # the hourly workflow: not due yet
     post(v8, "xtk:session#IngestExt", envelope("xtk:session", "IngestExt", SAMPLE), **bearer(v8))
     assert v8.state()["recipients"] == []
-    time.sleep(0.3)
-    assert [r["email"] for r in v8.state()["recipients"]] == ["jane@example.com"]
+    assert len(v8.state()["staging"]) == 1
+    v8.knobs(replicate_after=0.2)  # due a fifth of a second after the last run
+    recipients = wait_until(lambda: v8.state()["recipients"], "the workflow to apply staging by itself")
+    assert [r["email"] for r in recipients] == ["jane@example.com"]
+    assert v8.state()["staging"] == []
 
 
 def test_latency_knob(v8: V8Emulator) -> None:
-    v8.control("knobs", {"latency_seconds": 0.3})
+    v8.knobs(latency=0.3)
     started = time.monotonic()
     post(v8, "xtk:session#Ingest", envelope("xtk:session", "Ingest", SAMPLE), **bearer(v8))
     assert time.monotonic() - started >= 0.3
-    v8.control("knobs", {"latency_seconds": 0})
+    v8.knobs(latency=0)
 
 
 def test_hidden_unless_enabled_and_debug(v8: V8Emulator, settings: Any) -> None:
@@ -242,7 +246,7 @@ def test_emulator_imports_nothing_from_the_client() -> None:
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
                 assert "campaign" not in module, f"{source.name} imports {module}"
-                shared = ("gate", "ims", "journal", "pause")  # the emulator's own shared modules
+                shared = ("control", "gate", "ims", "journal", "pause")  # the emulator's own shared modules
                 assert node.level < 2 or module in shared, f"{source.name}: {module}"
 
 

@@ -1,15 +1,15 @@
 """The v8 SOAP emulator for tests: served by pytest-django's `live_server`,
 reached by the real `v8` backend over real HTTP, inspected and steered through
-its `_control/` endpoints."""
+its controls (tests/emulator_support.py, plus what is v8's own)."""
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
+from django.core import mail
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.v8 import V8Backend
+from tests.emulator_support import Controls
 
 if TYPE_CHECKING:
     from tests.contract.harness import Harness
@@ -18,38 +18,34 @@ IMS_CLIENT = ("emulator-client-id", "emulator-client-secret")
 LOGIN = ("emulator-operator", "emulator-password")
 
 
-@dataclass
-class V8Emulator:
-    url: str  # the site's live URL
-    session: requests.Session
+class V8Emulator(Controls):
+    """The v8 emulator's controls, and the IMS's beside them (`ims`)."""
 
-    @property
-    def base(self) -> str:
-        return f"{self.url}/emulator/v8"
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{url}/emulator/v8", "v8")
+        self.url = url  # the site's live URL
+        self.ims = Controls(f"{url}/emulator/ims", "ims", self.http)
 
-    def control(self, action: str, data: Any = None) -> Any:
-        response = self.session.post(f"{self.base}/_control/{action}", json=data or {}, timeout=10)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def state(self) -> dict[str, Any]:
-        return self.session.get(f"{self.base}/_control/state", timeout=10).json()
-
-    def log(self) -> list[dict[str, Any]]:
-        return self.session.get(f"{self.base}/_control/log", timeout=10).json()["entries"]
+    def reset(self) -> None:
+        super().reset()
+        self.ims.reset()
 
     def actions(self) -> list[str]:
         """The SOAP actions that reached the router, in order."""
         return [entry["action"] for entry in self.log()]
 
     def replicate(self) -> dict[str, int]:
-        return self.control("replicate")
+        replicated: dict[str, int] = self.control("replicate")
+        return replicated
 
-    def fail(self, **rule: Any) -> None:
-        self.control("fail", rule)
+    def add_recipients(self, *rows: dict[str, str]) -> list[dict[str, str]]:
+        """Rows straight into the cloud tables, as if replicated long ago."""
+        added: list[dict[str, str]] = self.control("recipients", list(rows))["added"]
+        return added
 
     def recipients(self) -> list[dict[str, str]]:
-        return self.state()["recipients"]
+        recipients: list[dict[str, str]] = self.state()["recipients"]
+        return recipients
 
     def subscriptions(self, email: str) -> set[str]:
         return {service for address, service in self.state()["subscriptions"] if address == email}
@@ -72,9 +68,8 @@ def configure(settings: Any, live_url: str, auth: str) -> None:
 
 def start(settings: Any, live_url: str, auth: str = "ims") -> V8Emulator:
     configure(settings, live_url, auth)
-    emulator = V8Emulator(live_url, requests.Session())
-    emulator.control("reset")
-    emulator.session.post(f"{live_url}/emulator/ims/_control/reset", timeout=10)
+    emulator = V8Emulator(live_url)
+    emulator.reset()
     return emulator
 
 
@@ -85,21 +80,42 @@ def backend() -> V8Backend:
 
 
 def contract_harness(request: pytest.FixtureRequest) -> "Harness":
-    """The v8 entry of tests/contract: messages as real-time events, and
-    `settle` runs the staging workflow."""
+    """The v8 entry of tests/contract, as configured by default
+    (V8_MESSAGES=site: messages go out through Django's email)."""
+    return _contract_harness(request, "site")
+
+
+def contract_harness_rtevent(request: pytest.FixtureRequest) -> "Harness":
+    """The v8 entry of tests/contract with messages as real-time events."""
+    return _contract_harness(request, "rtevent")
+
+
+def _contract_harness(request: pytest.FixtureRequest, messages: str) -> "Harness":
+    """`settle` runs the staging workflow; the unknown key is an address
+    nobody has (on v8 a profile's key is its address)."""
     from tests.contract.harness import Harness
 
     settings = request.getfixturevalue("settings")
     emulator = start(settings, request.getfixturevalue("live_server").url, "ims")
-    settings.V8_MESSAGES = "rtevent"
+    settings.V8_MESSAGES = messages
     reset_backends()
+
+    def pushed() -> list[str]:
+        return [event["email"] for event in emulator.state()["events"]]
+
+    def reached() -> list[str]:
+        return [f"{entry['action']} {' '.join(entry.get('params', []))}" for entry in emulator.log()]
+
     return Harness(
-        name="v8",
+        name="v8" if messages == "site" else f"v8-{messages}",
         backend=get_backend(),
-        sent=lambda: [event["email"] for event in emulator.state()["events"]],
-        settle=lambda: _replicate(emulator),
+        sent=_mailed if messages == "site" else pushed,
+        unknown_pkey="nobody.has.this.address@example.com",
+        reached=reached,
+        settle=emulator.replicate,
     )
 
 
-def _replicate(emulator: V8Emulator) -> None:
-    emulator.replicate()
+def _mailed() -> list[str]:
+    """Recipients of what went out through Django's email (the test mailbox)."""
+    return [address for message in mail.outbox for address in message.to]

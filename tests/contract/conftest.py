@@ -3,7 +3,9 @@ contract test once per entry of `BACKENDS`.
 
 To add a backend, add one entry: its name and the dotted path of a factory
 `(request: pytest.FixtureRequest) -> Harness` (see `harness.py`), e.g.
-`"v8": "tests.v8_support.contract_harness"`. Contract test modules carry
+`"v8": "tests.v8_support.contract_harness"`. v8 runs twice, once per
+V8_MESSAGES: `site` (the default: the site's own email) and `rtevent`
+(Message Center events). Contract test modules carry
 `pytest.mark.django_db(transaction=True)`, so the database is the test one.
 """
 
@@ -16,6 +18,7 @@ BACKENDS: dict[str, str] = {
     "local": "tests.contract.harness.local_harness",
     "acs": "tests.contract.harness.acs_harness",
     "v8": "tests.v8_support.contract_harness",
+    "v8-rtevent": "tests.v8_support.contract_harness_rtevent",
 }
 
 

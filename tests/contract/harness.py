@@ -1,5 +1,7 @@
 """What a contract test gets for one backend: the backend, a way to see the
-transactional messages it delivered, and a way to wait for writes to land.
+transactional messages it delivered, a way to wait for writes to land, a
+profile key of the backend's own shape that nobody has, and (with a
+Campaign behind it) what reached that Campaign.
 
 A factory takes pytest's `request` (to reach fixtures such as `live_server`
 and `settings`) and returns a `Harness`. Register it in `conftest.BACKENDS`.
@@ -27,8 +29,14 @@ class Harness:
     backend: CampaignBackend
     # Recipients of the transactional messages delivered so far, in order.
     sent: Callable[[], list[str]]
+    # A key shaped like this backend's own (an opaque "@..." PKey, or on v8
+    # an address) that no profile has: a lookup must reach Campaign to learn it.
+    unknown_pkey: str
+    # The requests that reached Campaign so far, one text each (the path, or
+    # the SOAP action and its parameters); None when no Campaign is behind.
+    reached: Callable[[], list[str]] | None = None
     # Make earlier writes visible to reads (v8 replicates its staging tables).
-    settle: Callable[[], None] = field(default=_nothing)
+    settle: Callable[[], object] = field(default=_nothing)
 
 
 def local_harness(request: pytest.FixtureRequest) -> Harness:
@@ -41,6 +49,7 @@ def local_harness(request: pytest.FixtureRequest) -> Harness:
         name="local",
         backend=get_backend(),
         sent=lambda: list(LocalMessage.objects.order_by("id").values_list("email", flat=True)),
+        unknown_pkey="@no-such-profile-key",
     )
 
 
@@ -50,4 +59,6 @@ def acs_harness(request: pytest.FixtureRequest) -> Harness:
         name="acs",
         backend=get_backend(),
         sent=lambda: [event["email"] for event in emulator.events()],
+        unknown_pkey="@no-such-profile-key",
+        reached=lambda: [f"{entry['method']} {entry['path']}" for entry in emulator.log("acs")],
     )

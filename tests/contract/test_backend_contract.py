@@ -111,5 +111,11 @@ def test_an_unknown_service_is_rejected(harness: Harness) -> None:
 
 
 def test_an_unknown_pkey_is_profile_not_found(harness: Harness) -> None:
+    """A key of the backend's own shape that nobody has: Campaign is asked,
+    and says so (not refused beforehand for looking like another backend's)."""
+    asked_before = len(harness.reached()) if harness.reached is not None else 0
     with pytest.raises(ProfileNotFound):
-        harness.backend.get_profile("@no-such-profile-key")
+        harness.backend.get_profile(harness.unknown_pkey)
+    if harness.reached is not None:
+        asked = harness.reached()[asked_before:]
+        assert any(harness.unknown_pkey in request for request in asked), asked

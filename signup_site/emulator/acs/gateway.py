@@ -4,7 +4,7 @@ Every API view is wrapped by `acs_api`, which, in order: adds the latency
 knob; checks the API key (`403000` missing, `403003` unknown or not the
 token's client) and the bearer token (`403010` missing, `401013` bad or
 expired); answers an injected fault, a throttled `429050` with `Retry-After`
-or a random `503`; checks the organization; runs the view, turning
+or a random `503000` (the controls of ../control.py); checks the organization; runs the view, turning
 Campaign's validation refusals into 500s; and logs the exchange in the
 journal. Shapes from Adobe's "Campaign Standard API" guide ("Error
 management") and the spec (../shared/spec/campaign-api.md §B).
@@ -19,10 +19,11 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from ..control import Fault, injected_response
 from ..gate import emulator_view
 from ..ims.tokens import TOKENS, configured_clients, token_status
 from ..journal import JOURNAL
-from .state import STORE, Conflict, Fault, Invalid, configured
+from .state import STORE, Conflict, Invalid, configured
 
 MOUNT = "/emulator/acs"
 # Campaign's generic prefix on errors; the detail follows it.
@@ -50,14 +51,13 @@ def campaign_error(status: int, message: str) -> JsonResponse:
 
 
 def fault_response(fault: Fault) -> HttpResponse:
-    if fault.content_type.startswith("application/json"):
-        content = json.dumps(fault.body if fault.body is not None else {"code": fault.status})
-    else:
-        content = "" if fault.body is None else str(fault.body)
-    response = HttpResponse(content, status=fault.status, content_type=fault.content_type)
-    if fault.retry_after is not None:
-        response["Retry-After"] = fault.retry_after
-    return response
+    """An injected answer; by default a 503 with Campaign's JSON."""
+    status = fault.status or 503
+    content_type = fault.content_type or "application/json"
+    body = fault.body
+    if body is None and content_type.startswith("application/json"):
+        body = {"code": status}
+    return injected_response(status, content_type, body, fault.retry_after)
 
 
 def _gateway_refusal(request: HttpRequest) -> HttpResponse | None:
@@ -89,15 +89,15 @@ def read_json(request: HttpRequest) -> dict[str, Any]:
 
 
 def _answer(request: HttpRequest, view: View, org: str, kwargs: dict[str, Any]) -> HttpResponse:
-    latency = STORE.knobs.latency
-    if latency > 0 and not STORE.pauses.pause(latency):
+    controls = STORE.controls
+    if not controls.wait(controls.value("latency")):
         return campaign_error(503, "The emulator was reset while this call waited")
     refusal = _gateway_refusal(request)
     if refusal is not None:
         return refusal
-    fault = STORE.take_fault(request.method or "GET", request.path.removeprefix(MOUNT))
+    fault = controls.take(method=request.method or "GET", path=request.path.removeprefix(MOUNT))
     if fault is not None:
-        if fault.delay > 0 and not STORE.pauses.pause(fault.delay):
+        if not controls.wait(fault.delay):
             return campaign_error(503, "The emulator was reset while this call waited")
         return fault_response(fault)
     if org != configured("ORGANIZATION", "acme-mkt-stage1"):

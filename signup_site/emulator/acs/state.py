@@ -1,4 +1,5 @@
-"""The emulated Campaign Standard's data and knobs: in memory, behind one lock.
+"""The emulated Campaign Standard's data, in memory behind one lock, and its
+controls (`STORE.controls`: the knobs and faults of ../control.py).
 
 Memory rather than the database, on purpose: the emulator must not share
 tables, transactions or test-database flushes with the site it serves (the
@@ -9,16 +10,14 @@ migrations. The price: state lives as long as the process (one process per
 emulator; restart to start afresh, or POST `_control/reset`).
 """
 
-import random
 import secrets
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 
-from ..pause import Pauses
+from ..control import BadControl, Controls, Fault, Knob
 
 SEED_SERVICES = [("NEWSLETTER", "Newsletter"), ("SPECIAL_OFFERS", "Email Special Offers")]
 DEFAULT_LINE_COUNT = 25
@@ -54,30 +53,36 @@ class Conflict(Invalid):
     """A duplicate (Campaign documents no 409: a 500 too)."""
 
 
-@dataclass
-class Fault:
-    """An injected answer for the next `times` requests that match."""
-
-    status: int = 503
-    method: str = ""  # "" matches any
-    path: str = ""  # a substring of the request path; "" matches any
-    body: Any = None  # a JSON object or string; text when content_type is text/plain
-    content_type: str = "application/json"
-    times: int = 1
-    delay: float = 0.0  # seconds before answering (a timeout, for a short client timeout)
-    retry_after: str | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return (not self.method or self.method == method) and self.path in path
+def _event_ids(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BadControl(f"{name} must be a list of event ids, or null")
+    return sorted(set(value))
 
 
-@dataclass
-class Knobs:
-    latency: float = 0.0  # seconds added to every API call
-    error_rate: float = 0.0  # share of API calls answered 503 at random
-    throttle_times: int = 0  # the next N API calls are answered 429
-    retry_after: int = 30  # the Retry-After of those 429s
-    faults: list[Fault] = field(default_factory=list)
+def _any_event_id() -> None:
+    return None
+
+
+def _throttled(retry_after: str) -> Fault:
+    return Fault(
+        status=429, body={"error_code": "429050", "message": "Too many requests"}, retry_after=retry_after
+    )
+
+
+def _unavailable() -> Fault:
+    return Fault(status=503, body={"error_code": "503000", "message": "Service Unavailable"})
+
+
+def new_controls() -> Controls:
+    """The common knobs (see ..control), faults matched by method and path,
+    and `event_ids`: the transactional events that exist (null: any EVT...)."""
+    return Controls(
+        latency=lambda: float(configured("LATENCY_SECONDS", 0.0)),
+        match=("method", "path"),
+        throttled=_throttled,
+        unavailable=_unavailable,
+        knobs={"event_ids": Knob(_event_ids, _any_event_id)},
+    )
 
 
 class Store:
@@ -85,12 +90,12 @@ class Store:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.random = random.Random(0)
-        self.pauses = Pauses()
+        self.controls = new_controls()
         self.reset()
 
     def reset(self) -> None:
-        self.pauses.interrupt()
+        """Empty Campaign: the seed services only. (`_control/reset` resets the
+        controls first, ending any call still waiting out a latency.)"""
         with self.lock:
             self.profiles: dict[str, dict[str, Any]] = {}
             self.services: dict[str, dict[str, Any]] = {}
@@ -98,8 +103,6 @@ class Store:
             self.events: dict[str, dict[str, Any]] = {}
             self.deleted_services: list[str] = []
             self.issued: list[str] = []  # every PKey ever answered, deleted or not
-            self.event_ids: set[str] | None = None  # None: any EVT... id exists
-            self.knobs = Knobs(latency=float(configured("LATENCY_SECONDS", 0.0)))
             self._order = 0
             for name, label in SEED_SERVICES:
                 self.add_service(name, label)
@@ -113,27 +116,6 @@ class Store:
         with self.lock:
             self.issued.append(pkey)
         return pkey
-
-    # --- knobs ------------------------------------------------------------------
-
-    def take_fault(self, method: str, path: str) -> Fault | None:
-        """The injected answer for this call, if any (and count it down)."""
-        with self.lock:
-            for fault in self.knobs.faults:
-                if fault.times > 0 and fault.matches(method, path):
-                    fault.times -= 1
-                    return fault
-            self.knobs.faults = [fault for fault in self.knobs.faults if fault.times > 0]
-            if self.knobs.throttle_times > 0:
-                self.knobs.throttle_times -= 1
-                return Fault(
-                    status=429,
-                    body={"error_code": "429050", "message": "Too many requests"},
-                    retry_after=str(self.knobs.retry_after),
-                )
-            if self.knobs.error_rate and self.random.random() < self.knobs.error_rate:
-                return Fault(status=503, body={"error_code": "503000", "message": "Service Unavailable"})
-        return None
 
     # --- profiles ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The ACS emulator, mounted at /emulator/acs/: point ACS_API_URL at
-`<site>/emulator/acs` and ACS_IMS_URL at `<site>/emulator`."""
+`<site>/emulator/acs` and ACS_IMS_URL at `<site>/emulator`. Its controls are
+at `_control/<name>` (see ../control.py)."""
 
 from django.urls import path
 
@@ -10,12 +11,7 @@ PROFILES = CAMPAIGN + "profileAndServices/profile"
 SERVICES = CAMPAIGN + "profileAndServices/service"
 
 urlpatterns = [
-    path("_control/reset", control.reset, name="emulator-acs-reset"),
-    path("_control/knobs", control.knobs, name="emulator-acs-knobs"),
-    path("_control/faults", control.faults, name="emulator-acs-faults"),
-    path("_control/log", control.log, name="emulator-acs-log"),
-    path("_control/state", control.state, name="emulator-acs-state"),
-    path("_control/services", control.services, name="emulator-acs-add-services"),
+    path("_control/<str:name>", control.control, name="emulator-acs-control"),
     path(PROFILES, views.profiles, name="emulator-acs-profiles"),
     path(PROFILES + "/byEmail", views.profiles_by_email, name="emulator-acs-profiles-by-email"),
     path(PROFILES + "/<str:pkey>", views.profile, name="emulator-acs-profile"),

@@ -199,7 +199,7 @@ def subscription(request: HttpRequest, org: str, service: str, pkey: str) -> Htt
 def _check_event(api: str, event_id: str) -> None:
     if api != configured("TRANSACTIONAL_API", "mcacme"):
         raise NotFound("Resource not found")
-    known = STORE.event_ids
+    known = STORE.controls.value("event_ids")
     if not event_id.startswith("EVT") or (known is not None and event_id not in known):
         raise NotFound(f"The event '{event_id}' does not exist")
 

@@ -5,8 +5,9 @@
 Server-to-Server credential implementation guide". The emulators check bearer
 tokens with `token_status()`.
 
-Knobs (`/emulator/ims/_control/`): the lifetime of new tokens, and "expire
-every token now" (the next API call gets a 401 and must renew).
+Controls (`/emulator/ims/_control/`, the API of ../control.py): the lifetime
+of new tokens, "expire every token now" (the next API call gets a 401 and
+must renew), and latency, outages and faults on the token endpoint.
 """
 
 from .tokens import TOKENS, token_status

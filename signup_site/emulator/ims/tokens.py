@@ -33,17 +33,14 @@ class TokenStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tokens: dict[str, Issued] = {}
-        self.lifetime: int | None = None  # None: the setting
         self.issued = 0
 
     def reset(self) -> None:
         with self._lock:
             self._tokens.clear()
-            self.lifetime = None
             self.issued = 0
 
-    def issue(self, client_id: str, scopes: tuple[str, ...]) -> tuple[str, int]:
-        lifetime = self.lifetime if self.lifetime is not None else default_lifetime()
+    def issue(self, client_id: str, scopes: tuple[str, ...], lifetime: int) -> tuple[str, int]:
         token = "eyJ-emulated-" + secrets.token_urlsafe(32)
         with self._lock:
             self._tokens[token] = Issued(client_id, scopes, time.time() + lifetime)
@@ -73,7 +70,7 @@ class TokenStore:
         now = time.time()
         with self._lock:
             active = sum(1 for issued in self._tokens.values() if issued.expires_at > now)
-            return {"issued": self.issued, "active": active, "lifetime": self.lifetime or default_lifetime()}
+            return {"issued": self.issued, "active": active}
 
 
 TOKENS = TokenStore()

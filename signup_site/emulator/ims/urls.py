@@ -4,5 +4,5 @@ from . import views
 
 urlpatterns = [
     path("token/v3", views.token, name="emulator-ims-token"),
-    path("_control/<str:action>", views.control, name="emulator-ims-control"),
+    path("_control/<str:name>", views.control, name="emulator-ims-control"),
 ]

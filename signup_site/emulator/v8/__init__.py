@@ -10,5 +10,6 @@ it imports nothing from `signup_site.campaign`.
 - `xtk`: xtk expressions and queryDef execution.
 - `store`: staging and the cloud tables; `replicate()` is the hourly workflow.
 - `methods`: the SOAP methods, parameters read by position.
-- `views`: the router (auth, knobs, request log) and `_control/` endpoints.
+- `views`: the router (auth, injected faults and latency, request log).
+- `control`: the `_control/` endpoints (the control API of ../control.py).
 """

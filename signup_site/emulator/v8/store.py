@@ -4,7 +4,8 @@ Two layers, as on an Enterprise (FFDA) deployment (Adobe: "Campaign API
 staging mechanism"): `Ingest`, `IngestExt`, `Subscribe` and `Unsubscribe` write
 to *staging*; queries read the *cloud tables*; `replicate()` is the built-in
 workflow that copies staging into them (on `_control/replicate`, or by itself
-every `replicate_after_seconds`).
+every `replicate_after` seconds). `STORE.controls` holds the knobs and faults
+of ../control.py.
 """
 
 import itertools
@@ -17,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 
-from ..pause import Pauses
+from ..control import Controls, Fault, Knob, seconds
 
 DEFAULT_SERVICES = {"NEWSLETTER": "Newsletter", "SPECIAL_OFFERS": "Email Special Offers"}
 RECIPIENT_FIELDS = frozenset(
@@ -43,6 +44,30 @@ def normalise(attributes: dict[str, str]) -> dict[str, str]:
         name: ("1" if value.strip().lower() in ("1", "true") else "0") if name in BOOLEAN_FIELDS else value
         for name, value in attributes.items()
     }
+
+
+def _throttled(retry_after: str) -> Fault:
+    return Fault(status=429, body="Too many requests", content_type="text/plain", retry_after=retry_after)
+
+
+def _unavailable() -> Fault:
+    return Fault(status=503, body="Service Unavailable", content_type="text/plain")
+
+
+def new_controls() -> Controls:
+    """The common knobs, faults matched by SOAP `action` (and able to answer a
+    SOAP `fault`), `session_lifetime` and `replicate_after`."""
+    return Controls(
+        latency=lambda: float(_setting("LATENCY_SECONDS", 0.0)),
+        match=("action",),
+        throttled=_throttled,
+        unavailable=_unavailable,
+        knobs={
+            "session_lifetime": Knob(seconds, lambda: float(_setting("SESSION_SECONDS", 86400))),
+            "replicate_after": Knob(seconds, lambda: float(_setting("REPLICATE_AFTER_SECONDS", 0.0))),
+        },
+        fault_fields=("fault", "message"),
+    )
 
 
 @dataclass
@@ -79,11 +104,12 @@ class Session:
 class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.pauses = Pauses()
+        self.controls = new_controls()
         self.reset()
 
     def reset(self) -> None:
-        self.pauses.interrupt()
+        """An empty instance: the default services only. (`_control/reset` resets
+        the controls first, ending any call still waiting out a latency.)"""
         with self.lock:
             self.recipients: dict[int, dict[str, str]] = {}
             self.services: dict[str, dict[str, str]] = {}
@@ -92,44 +118,11 @@ class Store:
             self.staging: list[Staged] = []
             self.sessions: dict[str, Session] = {}
             self.events: list[dict[str, Any]] = []
-            self.failures: list[dict[str, Any]] = []
-            self.latency_seconds: float | None = None
-            self.session_seconds: int | None = None
-            self.replicate_after_seconds: float | None = None
             self.last_replication = time.time()
             self.replications = 0
             self._ids = itertools.count(1000)
             for name, label in DEFAULT_SERVICES.items():
                 self.add_service(name, label)
-
-    # -- knobs ---------------------------------------------------------------
-
-    @property
-    def latency(self) -> float:
-        return (
-            self.latency_seconds
-            if self.latency_seconds is not None
-            else float(_setting("LATENCY_SECONDS", 0))
-        )
-
-    @property
-    def session_lifetime(self) -> int:
-        return (
-            self.session_seconds
-            if self.session_seconds is not None
-            else int(_setting("SESSION_SECONDS", 86400))
-        )
-
-    def take_failure(self, action: str) -> dict[str, Any] | None:
-        """The next injected failure for this call, if any (each counts down `times`)."""
-        with self.lock:
-            for rule in self.failures:
-                if rule.get("method") in (None, "", action):
-                    rule["times"] = int(rule.get("times", 1)) - 1
-                    if rule["times"] <= 0:
-                        self.failures.remove(rule)
-                    return rule
-        return None
 
     # -- sessions ------------------------------------------------------------
 
@@ -138,7 +131,7 @@ class Store:
             token="___" + str(uuid.uuid4()),
             security="@" + secrets.token_urlsafe(24),
             login=login,
-            expires_at=time.time() + self.session_lifetime,
+            expires_at=time.time() + self.controls.value("session_lifetime"),
         )
         with self.lock:
             self.sessions[session.token] = session
@@ -215,9 +208,7 @@ class Store:
 
     def maybe_replicate(self) -> None:
         """The scheduled workflow: replicate when its interval has passed."""
-        every = self.replicate_after_seconds
-        if every is None:
-            every = float(_setting("REPLICATE_AFTER_SECONDS", 0))
+        every = self.controls.value("replicate_after")
         if every and time.time() - self.last_replication >= every:
             self.replicate()
 
@@ -276,12 +267,6 @@ class Store:
                 "events": list(self.events),
                 "sessions": len(self.sessions),
                 "replications": self.replications,
-                "knobs": {
-                    "latency_seconds": self.latency,
-                    "session_seconds": self.session_lifetime,
-                    "replicate_after_seconds": self.replicate_after_seconds,
-                    "failures": list(self.failures),
-                },
             }
 
 

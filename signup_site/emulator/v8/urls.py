@@ -1,11 +1,11 @@
 """The emulated Adobe Campaign v8 instance, mounted at /emulator/v8/ (so a
-client's V8_URL is `<site>/emulator/v8`)."""
+client's V8_URL is `<site>/emulator/v8`); its controls at `_control/<name>`."""
 
 from django.urls import path
 
-from . import views
+from . import control, views
 
 urlpatterns = [
     path("nl/jsp/soaprouter.jsp", views.router, name="emulator-v8-router"),
-    path("_control/<str:action>", views.control, name="emulator-v8-control"),
+    path("_control/<str:name>", control.control, name="emulator-v8-control"),
 ]

@@ -1,4 +1,4 @@
-"""The emulated v8 SOAP router and its control endpoints.
+"""The emulated v8 SOAP router.
 
 `POST /emulator/v8/nl/jsp/soaprouter.jsp`: the method comes from the
 `SOAPAction` header (`<schema>#<Method>`), which must match the body's method
@@ -9,24 +9,22 @@ gets fault XSV-350114, an unknown one HTTP 401), or a session from
 parameter) with its `X-Security-Token` (else fault XSV-350008). Faults come
 with HTTP 200.
 
-Controls (`/emulator/v8/_control/<action>`): GET `state`, `log`; POST `reset`,
-`replicate`, `knobs` `{"latency_seconds", "session_seconds",
-"replicate_after_seconds"}`, `fail` `{"method", "status", "fault", "message",
-"retry_after", "body", "times"}` (a list too), `expire` `{"sessions", "tokens"}`,
-`services` `{"services": [{"name", "label"}]}`, `recipients`
-`{"recipients": [{...}]}` (straight into the cloud tables).
+Before a call runs, the controls (./control.py) may add latency, or answer it
+with an injected fault matched by its `action`, a throttled 429 with
+`Retry-After`, or a random 503.
 """
 
-import json
 import re
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
+from ..control import Fault as Injected
+from ..control import injected_response
 from ..gate import emulator_view
-from ..ims import TOKENS, token_status
+from ..ims import token_status
 from ..journal import JOURNAL
 from . import methods
 from .store import STORE
@@ -37,25 +35,27 @@ FAULT_CODE = re.compile(rb"<faultstring[^>]*>([A-Z]{3}-\d{6})")
 XML = "text/xml; charset=utf-8"
 
 
-def _answer(body: bytes, status: int = 200, **headers: str) -> HttpResponse:
-    response = HttpResponse(body, status=status, content_type=XML)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+def _answer(body: bytes, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type=XML)
 
 
-def _injected(rule: dict[str, Any]) -> HttpResponse:
-    headers = {"Retry_After": str(rule["retry_after"])} if rule.get("retry_after") is not None else {}
-    if rule.get("body") is not None:
-        return _answer(str(rule["body"]).encode(), int(rule.get("status", 200)), **headers)
-    if rule.get("fault"):
-        body = fault(str(rule["fault"]), str(rule.get("message", "Injected fault.")))
-        return _answer(body, int(rule.get("status", 200)), **headers)
-    status = int(rule.get("status", 503))
-    response = HttpResponse(f"Injected HTTP {status}", status=status, content_type="text/plain")
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+def _interrupted() -> HttpResponse:
+    """A call that was still waiting out a latency or a delay when the emulator was reset."""
+    return _answer(fault("SOP-330011", "The emulator was reset while this call waited"), 503)
+
+
+def _injected(rule: Injected) -> HttpResponse:
+    """A rule's `body` as given; else its SOAP `fault` (HTTP 200, as Campaign
+    sends faults); else a bare HTTP error, as a gateway in front would."""
+    if rule.body is not None:
+        status, content_type, body = rule.status or 503, rule.content_type or XML, rule.body
+    elif rule.fault:
+        body = fault(rule.fault, rule.message or "Injected fault.").decode()
+        status, content_type = rule.status or 200, rule.content_type or XML
+    else:
+        status = rule.status or 503
+        content_type, body = rule.content_type or "text/plain", f"Injected HTTP {status}"
+    return injected_response(status, content_type, body, rule.retry_after)
 
 
 def _authenticate(request: HttpRequest, call: Call) -> tuple[str, str]:
@@ -102,8 +102,9 @@ def _dispatch(request: HttpRequest, call: Call) -> tuple[HttpResponse, str]:
 def router(request: HttpRequest) -> HttpResponse:
     """`POST /nl/jsp/soaprouter.jsp`: one SOAP call."""
     STORE.maybe_replicate()
-    if STORE.latency and not STORE.pauses.pause(STORE.latency):
-        return _answer(fault("SOP-330011", "The emulator was reset while this call waited"), 503)
+    controls = STORE.controls
+    if not controls.wait(controls.value("latency")):
+        return _interrupted()
     action = (request.headers.get("SOAPAction") or request.GET.get("soapAction", "")).strip('"')
     extra: dict[str, Any] = {"action": action}
     try:
@@ -118,9 +119,10 @@ def router(request: HttpRequest) -> HttpResponse:
     except BadRequest as exc:
         response = _answer(fault("SOP-330007", str(exc)), 400)
     else:
-        rule = STORE.take_failure(call.action)
+        rule = controls.take(action=call.action)
         if rule is not None:
-            response, extra["auth"] = _injected(rule), "injected"
+            extra["auth"] = "injected"
+            response = _injected(rule) if controls.wait(rule.delay) else _interrupted()
         else:
             response, extra["auth"] = _dispatch(request, call)
     extra["fault"] = _fault_code(response)
@@ -134,70 +136,3 @@ def router(request: HttpRequest) -> HttpResponse:
 def _fault_code(response: HttpResponse) -> str:
     match = FAULT_CODE.search(response.content)
     return match.group(1).decode() if match else ""
-
-
-def _json(request: HttpRequest) -> Any:
-    return json.loads(request.body or b"{}")
-
-
-def _optional(value: Any, kind: type) -> Any:
-    return None if value is None else kind(value)
-
-
-@csrf_exempt
-@emulator_view
-@require_http_methods(["GET", "POST"])
-def control(request: HttpRequest, action: str) -> HttpResponse:
-    """The knobs of the emulated instance (see the module docstring)."""
-    if request.method == "GET":
-        if action == "state":
-            STORE.maybe_replicate()
-            return JsonResponse(STORE.snapshot())
-        if action == "log":
-            return JsonResponse({"entries": JOURNAL.entries("v8")})
-        return JsonResponse({"error": f"unknown control {action!r}"}, status=404)
-    try:
-        data = _json(request)
-        answer = _apply_control(action, data)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        return JsonResponse({"error": f"bad control request: {exc}"}, status=400)
-    if answer is None:
-        return JsonResponse({"error": f"unknown control {action!r}"}, status=404)
-    return JsonResponse(answer)
-
-
-def _apply_control(action: str, data: Any) -> dict[str, Any] | None:
-    if action == "reset":
-        STORE.reset()
-        JOURNAL.clear("v8")
-        return {"reset": True}
-    if action == "replicate":
-        return STORE.replicate()
-    if action == "knobs":
-        with STORE.lock:
-            if "latency_seconds" in data:
-                STORE.latency_seconds = _optional(data["latency_seconds"], float)
-            if "session_seconds" in data:
-                STORE.session_seconds = _optional(data["session_seconds"], int)
-            if "replicate_after_seconds" in data:
-                STORE.replicate_after_seconds = _optional(data["replicate_after_seconds"], float)
-        return STORE.snapshot()["knobs"]
-    if action == "fail":
-        rules = data if isinstance(data, list) else [data]
-        with STORE.lock:
-            STORE.failures.extend(dict(rule) for rule in rules)
-        return {"failures": len(STORE.failures)}
-    if action == "expire":
-        sessions = STORE.expire_sessions() if data.get("sessions", True) else 0
-        tokens = TOKENS.expire_all() if data.get("tokens", False) else 0
-        return {"sessions": sessions, "tokens": tokens}
-    if action == "services":
-        with STORE.lock:
-            STORE.services.clear()
-            for service in data["services"]:
-                STORE.add_service(str(service["name"]), str(service.get("label", "")))
-        return {"services": len(STORE.services)}
-    if action == "recipients":
-        added = [STORE.add_recipient({k: str(v) for k, v in row.items()}) for row in data["recipients"]]
-        return {"recipients": added}
-    return None
