@@ -227,7 +227,7 @@ def test_ims_token_refused_twice_is_an_auth_error(v8: V8Emulator) -> None:
 def test_http_401_renews_the_ims_token_once_and_resends(v8: V8Emulator) -> None:
     v8_backend = backend()
     v8_backend.list_services()
-    v8.fail(method="xtk:queryDef#ExecuteQuery", status=401)
+    v8.fault(action="xtk:queryDef#ExecuteQuery", status=401)
     assert len(v8_backend.list_services()) == 2
     assert [entry["status"] for entry in v8.log()] == [200, 401, 200]
     assert v8_backend.client.ims is not None

@@ -58,6 +58,17 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from .control_input import (
+    BadControl,
+    an_object,
+    objects_in,
+    only_fields,
+    retry_after_header,
+    seconds,
+    share,
+    text,
+    whole,
+)
 from .gate import emulator_view
 from .ims.tokens import TOKENS
 from .journal import JOURNAL
@@ -65,66 +76,6 @@ from .pause import Pauses
 
 FAULT_FIELDS = ("status", "body", "content_type", "retry_after", "times", "delay")
 SOAP_FAULT_FIELDS = ("fault", "message")
-
-
-class BadControl(ValueError):
-    """A control request the emulator refuses: answered 400."""
-
-
-# --- values ---------------------------------------------------------------------
-
-
-def _object(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BadControl(f"{what} must be a JSON object")
-    return value
-
-
-def _items(value: Any, what: str) -> list[dict[str, Any]]:
-    """One JSON object, or a list of them."""
-    return [_object(item, what) for item in (value if isinstance(value, list) else [value])]
-
-
-def _only(data: Mapping[str, Any], known: tuple[str, ...], what: str) -> None:
-    for name in data:
-        if name not in known:
-            raise BadControl(f"unknown {what} {name!r} (known: {', '.join(known)})")
-
-
-def number(value: Any, name: str, minimum: float = 0.0, maximum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadControl(f"{name} must be a number, not {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
-        raise BadControl(f"{name} must be {bounds}, not {value!r}")
-    return float(value)
-
-
-def whole(value: Any, name: str, minimum: int = 0, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadControl(f"{name} must be a whole number, not {value!r}")
-    return int(number(value, name, minimum, maximum))
-
-
-def text(value: Any, name: str) -> str:
-    if not isinstance(value, str):
-        raise BadControl(f"{name} must be a string, not {value!r}")
-    return value
-
-
-def seconds(value: Any, name: str) -> float:
-    return number(value, name)
-
-
-def share(value: Any, name: str) -> float:
-    return number(value, name, 0.0, 1.0)
-
-
-def _retry_after(value: Any) -> str:
-    """Seconds, or the header's text as given (an HTTP date)."""
-    if isinstance(value, str) and value:
-        return value
-    return str(whole(value, "retry_after"))
 
 
 # --- knobs and faults ---------------------------------------------------------------
@@ -190,8 +141,8 @@ class Fault:
 
 
 def parse_fault(item: Any, match: tuple[str, ...], extra: tuple[str, ...] = ()) -> Fault:
-    rule = _object(item, "a fault")
-    _only(rule, (*match, *FAULT_FIELDS, *extra), "fault field")
+    rule = an_object(item, "a fault")
+    only_fields(rule, (*match, *FAULT_FIELDS, *extra), "fault field")
     fault = Fault(match={name: text(rule[name], name) for name in match if rule.get(name) not in (None, "")})
     if rule.get("status") is not None:
         fault.status = whole(rule["status"], "status", 100, 599)
@@ -199,7 +150,7 @@ def parse_fault(item: Any, match: tuple[str, ...], extra: tuple[str, ...] = ()) 
     if rule.get("content_type") is not None:
         fault.content_type = text(rule["content_type"], "content_type")
     if rule.get("retry_after") is not None:
-        fault.retry_after = _retry_after(rule["retry_after"])
+        fault.retry_after = retry_after_header(rule["retry_after"])
     if "times" in rule:
         fault.times = whole(rule["times"], "times", minimum=1)
     if "delay" in rule:
@@ -213,8 +164,8 @@ def parse_fault(item: Any, match: tuple[str, ...], extra: tuple[str, ...] = ()) 
 def _throttle(value: Any) -> Throttle:
     if value is None:
         return Throttle()
-    data = _object(value, "throttle")
-    _only(data, ("times", "retry_after"), "throttle field")
+    data = an_object(value, "throttle")
+    only_fields(data, ("times", "retry_after"), "throttle field")
     return Throttle(
         times=whole(data.get("times", 1), "throttle.times"),
         retry_after=whole(data.get("retry_after", 30), "throttle.retry_after"),
@@ -270,8 +221,8 @@ class Controls:
 
     def update(self, data: Any) -> None:
         """Set the knobs `data` names: all of them, or none when one is bad."""
-        wanted = _object(data, "knobs")
-        _only(wanted, (*self.knobs, "throttle"), "knob")
+        wanted = an_object(data, "knobs")
+        only_fields(wanted, (*self.knobs, "throttle"), "knob")
         throttle = _throttle(wanted["throttle"]) if "throttle" in wanted else None
         values = {
             name: None if value is None else self.knobs[name].parse(value, name)
@@ -285,7 +236,7 @@ class Controls:
                 self.throttle = throttle
 
     def add_faults(self, data: Any) -> None:
-        added = [parse_fault(item, self.match, self.fault_fields) for item in _items(data, "a fault")]
+        added = [parse_fault(item, self.match, self.fault_fields) for item in objects_in(data, "a fault")]
         with self.lock:
             self.faults.extend(added)
 
@@ -333,36 +284,6 @@ def injected_response(status: int, content_type: str, body: Any, retry_after: st
     return response
 
 
-# --- bodies of the API-specific controls ------------------------------------------------
-
-
-def parse_services(data: Any) -> list[tuple[str, str]]:
-    """(name, label) pairs from `{"name", "label"}`, a list of them, or
-    `{"count": N, "prefix": "SVC"}` (SVC1 ... SVCN)."""
-    if isinstance(data, dict) and "count" in data:
-        _only(data, ("count", "prefix"), "services field")
-        count = whole(data["count"], "count", minimum=1, maximum=1000)
-        prefix = text(data.get("prefix", "SVC"), "prefix")
-        return [(f"{prefix}{n}", f"{prefix} {n}") for n in range(1, count + 1)]
-    services = []
-    for item in _items(data, "a service"):
-        _only(item, ("name", "label"), "service field")
-        name = text(item.get("name"), "name")
-        if not name:
-            raise BadControl("a service needs a name")
-        services.append((name, text(item.get("label", name), "label")))
-    return services
-
-
-def parse_rows(data: Any, known: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of attributes (one object or a list), every value as text."""
-    rows = []
-    for item in _items(data, "a row"):
-        _only(item, known, "attribute")
-        rows.append({name: str(value) for name, value in item.items()})
-    return rows
-
-
 # --- the view ------------------------------------------------------------------------------
 
 Handler = Callable[[HttpRequest, Any], dict[str, Any]]
@@ -408,8 +329,8 @@ def common_endpoints(
         return {**state(), "paused": controls.pauses.waiting}
 
     def expire(request: HttpRequest, data: Any) -> dict[str, Any]:
-        flags = _object(data, "expire")
-        _only(flags, ("tokens", "sessions"), "expire field")
+        flags = an_object(data, "expire")
+        only_fields(flags, ("tokens", "sessions"), "expire field")
         for name, value in flags.items():
             if not isinstance(value, bool):
                 raise BadControl(f"{name} must be true or false, not {value!r}")

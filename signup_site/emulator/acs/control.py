@@ -11,7 +11,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ..control import common_endpoints, control_view, parse_services
+from ..control import common_endpoints, control_view
+from ..control_input import parse_services
 from .state import STORE
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ..control import BadControl, Controls, Fault, Knob
+from ..control import Controls, Fault, Knob
+from ..control_input import BadControl
 
 SEED_SERVICES = [("NEWSLETTER", "Newsletter"), ("SPECIAL_OFFERS", "Email Special Offers")]
 DEFAULT_LINE_COUNT = 25

@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ..control import Controls, Fault, Knob, common_endpoints, control_view, injected_response, whole
+from ..control import Controls, Fault, Knob, common_endpoints, control_view, injected_response
+from ..control_input import whole
 from ..gate import emulator_view
 from ..journal import JOURNAL
 from .tokens import TOKENS, configured_clients, default_lifetime

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ..control import common_endpoints, control_view, parse_rows, parse_services
+from ..control import common_endpoints, control_view
+from ..control_input import parse_rows, parse_services
 from .store import RECIPIENT_FIELDS, STORE
 
 WRITABLE = tuple(sorted(RECIPIENT_FIELDS - {"id"}))

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ..control import Controls, Fault, Knob, seconds
+from ..control import Controls, Fault, Knob
+from ..control_input import seconds
 
 DEFAULT_SERVICES = {"NEWSLETTER": "Newsletter", "SPECIAL_OFFERS": "Email Special Offers"}
 RECIPIENT_FIELDS = frozenset(
