@@ -41,7 +41,7 @@ def test_read_by_pkey(harness: Harness) -> None:
     profile = harness.backend.get_profile(create_or_find(harness))
     assert (profile.email, profile.first_name, profile.last_name) == (EMAIL, "Jane", "Doe")
     assert profile.language == "es"
-    assert (profile.blacklist, profile.blacklist_email) == (False, False)
+    assert profile.blacklist_email is False
 
 
 def test_patch_changes_the_given_fields_only(harness: Harness) -> None:

@@ -45,7 +45,6 @@ class Profile:
     first_name: str = ""
     last_name: str = ""
     language: str = ""  # the site's code, "en" or "es"; "" when Campaign has none
-    blacklist: bool = False
     blacklist_email: bool = False
 
 

@@ -28,7 +28,6 @@ def _profile(row: LocalProfile) -> Profile:
         first_name=row.first_name,
         last_name=row.last_name,
         language=from_campaign_language(row.preferred_language),
-        blacklist=row.black_list,
         blacklist_email=row.black_list_email,
     )
 

@@ -72,7 +72,6 @@ def _profile(data: dict[str, Any]) -> Profile:
         first_name=_text(data.get("firstName")),
         last_name=_text(data.get("lastName")),
         language=from_campaign_language(_text(data.get("preferredLanguage"))),
-        blacklist=_flag(data.get("blackList")),
         blacklist_email=_flag(data.get("blackListEmail")),
     )
 

@@ -60,7 +60,7 @@ from .client import SoapClient
 
 logger = logging.getLogger(__name__)
 
-RECIPIENT_NODES = ("@id", "@email", "@firstName", "@lastName", "@language", "@blackList", "@blackListEmail")
+RECIPIENT_NODES = ("@id", "@email", "@firstName", "@lastName", "@language", "@blackListEmail")
 # Retry an address change this long after Campaign had not replicated the profile yet.
 REPLICATION_RETRY_SECONDS = 600.0
 
@@ -81,7 +81,6 @@ def _profile(row: etree._Element) -> Profile:
         first_name=row.get("firstName", ""),
         last_name=row.get("lastName", ""),
         language=from_campaign_language(row.get("language")),
-        blacklist=_flag(row.get("blackList", "")),
         blacklist_email=_flag(row.get("blackListEmail", "")),
     )
 
