@@ -246,7 +246,8 @@ def test_emulator_imports_nothing_from_the_client() -> None:
             if isinstance(node, ast.ImportFrom):
                 module = node.module or ""
                 assert "campaign" not in module, f"{source.name} imports {module}"
-                shared = ("control", "control_input", "gate", "ims", "journal", "pause")  # the emulator's own shared modules
+                # The emulator's own shared modules.
+                shared = ("control", "control_input", "gate", "ims", "journal", "pause")
                 assert node.level < 2 or module in shared, f"{source.name}: {module}"
 
 
