@@ -38,8 +38,8 @@ class DownBackend(LocalBackend):
     def _down(self, *args: Any, **kwargs: Any) -> Any:
         raise CampaignUnavailable("Campaign is not answering")
 
-    find_profile = get_profile = subscriptions = update_profile = _down  # type: ignore[assignment]
-    create_profile = subscribe = unsubscribe = send_message = list_services = _down  # type: ignore[assignment]
+    find_profile = get_profile = subscriptions = update_profile = _down
+    create_profile = subscribe = unsubscribe = send_message = list_services = _down
 
 
 class ScriptedBackend(RecordingBackend):

@@ -77,6 +77,12 @@ def path_of(url: str) -> str:
     return url.removeprefix(settings.SITE_URL)
 
 
+def html_part(message: mail.EmailMessage) -> str:
+    """The HTML alternative of an email the site sent."""
+    assert isinstance(message, mail.EmailMultiAlternatives), "not a multipart email"
+    return str(message.alternatives[0][0])
+
+
 def links_in(message: mail.EmailMessage, path: str) -> list[str]:
     """Absolute links in an email's text body whose path starts with `path`."""
     return [url for url in URL.findall(str(message.body)) if f"testserver{path}" in url]

@@ -5,10 +5,12 @@ naming the variable."""
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from pytest_django import Settings
 
 from signup_site.campaign import config
 from tests.acs_support import CLIENT_ID, CLIENT_SECRET, ORGANIZATION
@@ -38,7 +40,7 @@ def check_fails_naming(variable: str) -> str:
 
 
 @pytest.fixture
-def acs_settings(settings):
+def acs_settings(settings: Settings) -> Settings:
     settings.CAMPAIGN_BACKEND = "acs"
     settings.ACS_ORGANIZATION = ORGANIZATION
     settings.ACS_CLIENT_ID = CLIENT_ID
@@ -48,12 +50,14 @@ def acs_settings(settings):
 
 
 @pytest.mark.django_db
-def test_a_complete_acs_configuration_passes_the_check(acs_settings, seeded) -> None:
+def test_a_complete_acs_configuration_passes_the_check(acs_settings: Settings, seeded: Any) -> None:
     call_command("check")
 
 
 @pytest.mark.django_db
-def test_acs_events_lacking_a_message_the_topics_send_fail_the_check(acs_settings, seeded) -> None:
+def test_acs_events_lacking_a_message_the_topics_send_fail_the_check(
+    acs_settings: Settings, seeded: Any
+) -> None:
     acs_settings.ACS_EVENTS = "welcome=EVTwelcome"
     assert "'special-offer'" in check_fails_naming("ACS_EVENTS")
 
@@ -69,7 +73,9 @@ def test_acs_events_lacking_a_message_the_topics_send_fail_the_check(acs_setting
         ("ACS_TIMEOUT_SECONDS", -1.0),
     ],
 )
-def test_malformed_or_missing_acs_settings_fail_the_check(acs_settings, seeded, variable, value) -> None:
+def test_malformed_or_missing_acs_settings_fail_the_check(
+    acs_settings: Settings, seeded: Any, variable: str, value: object
+) -> None:
     setattr(acs_settings, variable, value)
     check_fails_naming(variable)
 
@@ -79,7 +85,9 @@ def test_malformed_or_missing_acs_settings_fail_the_check(acs_settings, seeded, 
     ("variable", "value"),
     [("V8_AUTH", "password"), ("V8_MESSAGES", "sms"), ("V8_URL", ""), ("V8_PROFILE_STAGING_SCHEMA", "stg")],
 )
-def test_malformed_or_missing_v8_settings_fail_the_check(settings, seeded, variable, value) -> None:
+def test_malformed_or_missing_v8_settings_fail_the_check(
+    settings: Settings, seeded: Any, variable: str, value: object
+) -> None:
     settings.CAMPAIGN_BACKEND = "v8"
     settings.V8_URL = "https://acme.campaign.adobe.com"
     settings.V8_CLIENT_ID, settings.V8_CLIENT_SECRET = "id", "secret"
@@ -88,18 +96,20 @@ def test_malformed_or_missing_v8_settings_fail_the_check(settings, seeded, varia
 
 
 @pytest.mark.django_db
-def test_an_unknown_backend_name_fails_the_check(settings) -> None:
+def test_an_unknown_backend_name_fails_the_check(settings: Settings) -> None:
     settings.CAMPAIGN_BACKEND = "acs8"
     check_fails_naming("CAMPAIGN_BACKEND")
 
 
 @pytest.mark.django_db
-def test_a_message_without_templates_fails_the_check_where_the_site_sends_it(settings, seeded) -> None:
+def test_a_message_without_templates_fails_the_check_where_the_site_sends_it(
+    settings: Settings, seeded: Any
+) -> None:
     settings.SIGNUP_WELCOME_MESSAGE = "no-such-message"
     assert "no-such-message" in check_fails_naming("templates/emails")
 
 
-def test_configuration_is_parsed_once_and_again_after_a_settings_change(settings) -> None:
+def test_configuration_is_parsed_once_and_again_after_a_settings_change(settings: Settings) -> None:
     first = config.campaign_config()
     assert config.campaign_config() is first
     settings.CAMPAIGN_READ_BUDGET_SECONDS = 2.5

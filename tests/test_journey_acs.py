@@ -158,7 +158,7 @@ def test_no_pkey_appears_in_any_url_or_email_the_site_produces(
     for message in mail.outbox:
         alternatives = [str(content) for content, _type in getattr(message, "alternatives", [])]
         produced.append(
-            "\n".join([message.subject, str(message.body), *alternatives, str(message.extra_headers)])
+            "\n".join([str(message.subject), str(message.body), *alternatives, str(message.extra_headers)])
         )
     produced += [str(event["ctx"]) for event in emulator.events()]  # what Campaign will put in its email
     assert len(produced) > 10

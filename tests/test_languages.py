@@ -6,7 +6,7 @@ from django.core import mail
 from django.test import Client
 
 from signup_site.campaign.models import Topic
-from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
+from tests.helpers import confirm_latest, html_of, html_part, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -57,5 +57,5 @@ def test_emails_follow_the_chosen_language(client: Client, newsletter: Topic, of
     offer = mail.outbox[-1]
     assert "cupón" in offer.subject.lower()
     assert "Actualizar datos" in offer.body
-    assert "Actualizar datos" in offer.alternatives[0][0]
-    assert '<html lang="es">' in offer.alternatives[0][0]
+    assert "Actualizar datos" in html_part(offer)
+    assert '<html lang="es">' in html_part(offer)

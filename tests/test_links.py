@@ -2,11 +2,13 @@
 friendly page, never a 500 and never anyone's data."""
 
 import time
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.test import Client
+from pytest_django import Settings
 
 from signup_site.campaign.models import PendingSignup, Subscriber, Topic
 from signup_site.web.links import BadLink, ExpiredLink, Purpose, make_token, read_token
@@ -38,7 +40,7 @@ def test_wrong_purpose_is_refused() -> None:
         read_token(Purpose.PREFERENCES, token)
 
 
-def test_expiry_per_purpose(settings) -> None:
+def test_expiry_per_purpose(settings: Settings) -> None:
     settings.SIGNUP_CONFIRM_MAX_AGE_DAYS = 7
     settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS = 400
     old_confirm = token_made_ago(8 * DAY, Purpose.CONFIRM, p="0" * 32)
@@ -48,7 +50,7 @@ def test_expiry_per_purpose(settings) -> None:
     assert read_token(Purpose.UNSUBSCRIBE, year_old_unsubscribe) == {"s": "0" * 32}
 
 
-def test_rotated_key_still_reads_old_links(settings) -> None:
+def test_rotated_key_still_reads_old_links(settings: Settings) -> None:
     token = make_token(Purpose.UNSUBSCRIBE, s="0" * 32)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-brand-new-secret-key-for-rotation-tests"
@@ -75,7 +77,7 @@ def confirm_path(client: Client, newsletter: Topic) -> str:
         lambda t: "%00%ff",
     ],
 )
-def test_tampered_confirm_link_gets_friendly_400(client: Client, confirm_path: str, mangle) -> None:
+def test_tampered_confirm_link_gets_friendly_400(client: Client, confirm_path: str, mangle: Any) -> None:
     response = client.post(f"/confirm/{mangle(token_of(confirm_path))}/")
     assert response.status_code == 400
     assert "This link does not work" in html_of(response)

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
+from pytest_django import Settings
 
 from signup_site.campaign.models import (
     LocalMessage,
@@ -177,7 +178,7 @@ def test_suppression_is_honoured_by_the_site_at_once(
 
 
 def test_resignup_after_opting_out_needs_confirmation_even_without_double_opt_in(
-    client: Client, sam: Subscriber, newsletter: Topic, settings
+    client: Client, sam: Subscriber, newsletter: Topic, settings: Settings
 ) -> None:
     client.post(unsubscribe_path(sam))
     run_worker()

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from signup_site.campaign import outbox
 from signup_site.campaign.errors import CampaignRejected, CampaignUnavailable
@@ -27,7 +28,7 @@ from tests.helpers import confirm_latest, make_due, run_worker, sign_up
 
 
 @pytest.fixture
-def scripted(settings) -> type[ScriptedBackend]:
+def scripted(settings: Settings) -> type[ScriptedBackend]:
     settings.CAMPAIGN_BACKEND = "tests.backends.ScriptedBackend"
     ScriptedBackend.failures = {}
     ScriptedBackend.calls.clear()
@@ -55,6 +56,7 @@ def test_a_failing_change_holds_back_that_person_only(
     held = Change.objects.filter(subscriber__email="held@example.com", status=Change.Status.PENDING)
     assert held.count() == 3
     failed = held.order_by("id").first()
+    assert failed is not None
     assert failed.attempts == 1 and "down" in failed.last_error
     assert failed.next_attempt_at > timezone.now()
     # free@ was not held up by someone else's failure.
@@ -89,7 +91,7 @@ def test_subscribe_then_unsubscribe_ends_unsubscribed_despite_failures(
     )
 
 
-def test_backoff_grows_is_capped_and_honours_retry_after(settings) -> None:
+def test_backoff_grows_is_capped_and_honours_retry_after(settings: Settings) -> None:
     settings.CAMPAIGN_RETRY_BASE_SECONDS = 10
     settings.CAMPAIGN_RETRY_MAX_SECONDS = 300
     delays = [outbox.backoff(n) for n in range(1, 12)]
@@ -174,7 +176,7 @@ def test_the_task_worker_delivers_what_the_web_request_queued(client: Client, ne
 
 @pytest.mark.django_db
 def test_healthz_reports_backlog_and_fails_on_late_opt_outs(
-    client: Client, newsletter: Topic, settings
+    client: Client, newsletter: Topic, settings: Settings
 ) -> None:
     settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
     sign_up(client, "health@example.com", newsletter)
@@ -223,7 +225,7 @@ def test_a_confirmation_wakes_the_worker_once_however_many_changes_it_records(
 
 @pytest.mark.django_db
 def test_a_rolled_back_savepoint_does_not_take_the_wake_up_with_it(
-    newsletter: Topic, django_capture_on_commit_callbacks
+    newsletter: Topic, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
     from django.db import transaction
 
@@ -241,7 +243,7 @@ def test_a_rolled_back_savepoint_does_not_take_the_wake_up_with_it(
 
 @pytest.mark.django_db
 def test_an_opt_out_before_confirming_cannot_wedge_healthz(
-    client: Client, newsletter: Topic, settings
+    client: Client, newsletter: Topic, settings: Settings
 ) -> None:
     """The confirmation email carries an unsubscribe link: someone who uses it
     before confirming has no Campaign profile. That must not park the change
@@ -267,7 +269,7 @@ def test_an_opt_out_before_confirming_cannot_wedge_healthz(
 
 @pytest.mark.django_db
 def test_an_ended_opt_out_is_not_late_whatever_became_of_its_change(
-    client: Client, newsletter: Topic, settings, scripted: type[ScriptedBackend]
+    client: Client, newsletter: Topic, settings: Settings, scripted: type[ScriptedBackend]
 ) -> None:
     settings.HEALTH_OPTOUT_MAX_AGE_HOURS = 24
     sign_up(client, "ended@example.com", newsletter)

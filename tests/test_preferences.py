@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.test import Client
+from pytest_django import Settings
 
 from signup_site.campaign.models import LocalProfile, LocalSubscription, PendingEmailChange, Subscriber, Topic
 from signup_site.web.links import Purpose, make_token
@@ -70,7 +71,9 @@ def test_page_is_prefilled_from_campaign(client: Client, jane: Subscriber) -> No
     assert "Update your Profile and Preference Details" in html
 
 
-def test_update_patches_only_changed_fields_and_topics(client: Client, jane: Subscriber, settings) -> None:
+def test_update_patches_only_changed_fields_and_topics(
+    client: Client, jane: Subscriber, settings: Settings
+) -> None:
     settings.CAMPAIGN_BACKEND = "tests.backends.RecordingBackend"
     RecordingBackend.calls.clear()
     page = open_preferences(client)
@@ -110,7 +113,7 @@ def test_topics_not_offered_are_never_touched(client: Client, jane: Subscriber, 
     assert hidden.pk
 
 
-def test_nothing_changed_sends_nothing(client: Client, jane: Subscriber, settings) -> None:
+def test_nothing_changed_sends_nothing(client: Client, jane: Subscriber, settings: Settings) -> None:
     settings.CAMPAIGN_BACKEND = "tests.backends.RecordingBackend"
     RecordingBackend.calls.clear()
     page = open_preferences(client)
@@ -180,7 +183,7 @@ def test_email_change_to_an_address_already_subscribed_is_refused(
 
 
 def test_campaign_unreachable_gives_503_and_keeps_the_update(
-    client: Client, jane: Subscriber, settings
+    client: Client, jane: Subscriber, settings: Settings
 ) -> None:
     opened = open_preferences(client)
     settings.CAMPAIGN_BACKEND = "tests.backends.DownBackend"
@@ -206,7 +209,7 @@ def test_campaign_unreachable_gives_503_and_keeps_the_update(
 
 
 def test_a_second_update_sent_while_campaign_is_down_is_kept_too(
-    client: Client, jane: Subscriber, settings
+    client: Client, jane: Subscriber, settings: Settings
 ) -> None:
     """Update, see the 503 page, go Back, change something else, Update again:
     nothing may be dropped (the second POST used to answer 503 and write nothing)."""

@@ -138,13 +138,14 @@ def _import_time_nodes(tree: ast.Module) -> list[ast.AST]:
     while pending:
         node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            run += [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
+            defaults = [default for default in node.args.kw_defaults if default is not None]
+            run += [*node.decorator_list, *node.args.defaults, *defaults]
         elif isinstance(node, ast.ClassDef):
             run += [*node.decorator_list, *node.bases]
             pending += node.body
         else:
             run.append(node)
-    return [node for node in run if node is not None]
+    return run
 
 
 @pytest.mark.parametrize("module", sorted(set(MODULES) - {"signup_site.settings"}))

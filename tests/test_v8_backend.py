@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 from lxml import etree
+from pytest_django import Settings
 
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.backends.base import Message, ProfileFields
@@ -167,7 +168,7 @@ def test_unknown_service_is_rejected(v8: V8Emulator) -> None:
         backend().subscribe("jane@example.com", "NO_SUCH_SERVICE")
 
 
-def test_messages_as_realtime_events(v8: V8Emulator, settings) -> None:
+def test_messages_as_realtime_events(v8: V8Emulator, settings: Settings) -> None:
     settings.V8_MESSAGES = "rtevent"
     settings.V8_EVENT_TYPES = "special-offer=OFFER, special-offer.es=OFFER_ES"
     from signup_site.campaign.backends import reset_backends
@@ -290,7 +291,7 @@ def test_session_expiring_again_is_an_auth_error(v8_logon: V8Emulator) -> None:
     assert v8_logon.actions().count("xtk:session#Logon") == 2
 
 
-def test_wrong_password_is_an_auth_error(v8_logon: V8Emulator, settings) -> None:
+def test_wrong_password_is_an_auth_error(v8_logon: V8Emulator, settings: Settings) -> None:
     settings.V8_PASSWORD = "wrong"
     from signup_site.campaign.backends import reset_backends
 
@@ -367,7 +368,7 @@ def test_server_errors_are_transient(v8: V8Emulator, status: int) -> None:
         backend().list_services()
 
 
-def test_timeout_is_transient(v8: V8Emulator, settings) -> None:
+def test_timeout_is_transient(v8: V8Emulator, settings: Settings) -> None:
     settings.V8_READ_TIMEOUT_SECONDS = 0.2
     from signup_site.campaign.backends import reset_backends
 
@@ -378,7 +379,7 @@ def test_timeout_is_transient(v8: V8Emulator, settings) -> None:
     v8.knobs(latency=0)
 
 
-def test_unreachable_campaign_is_transient(v8: V8Emulator, settings) -> None:
+def test_unreachable_campaign_is_transient(v8: V8Emulator, settings: Settings) -> None:
     settings.V8_URL = "http://127.0.0.1:9/emulator/v8"
     from signup_site.campaign.backends import reset_backends
 
