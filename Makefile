@@ -55,11 +55,11 @@ test: test-sqlite
 		echo "WARNING: PostgreSQL not reachable at $(TEST_DATABASE_URL); ran the SQLite suite only." >&2; \
 	fi
 
-test-sqlite: $(VENV)/.installed-dev messages browsers
+test-sqlite: $(VENV)/.installed-dev messages browsers node_modules/.installed
 	@echo "== Test suite on SQLite"
 	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed-dev messages browsers
+test-postgres: $(VENV)/.installed-dev messages browsers node_modules/.installed
 	@echo "== Test suite on PostgreSQL"
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -92,6 +92,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-red
 	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
+# Adobe's own SDKs, the tests' oracles of what Adobe sends and accepts
+# (@adobe/aio-lib-campaign-standard, @adobe/acc-js-sdk): exact versions from
+# the committed package-lock.json, with the machine's Node.js and npm.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
 # Chromium for the browser tests, from Debian's packages (Playwright drives
 # it; it never downloads a browser of its own).
 browsers:
@@ -117,4 +124,4 @@ typecheck: $(VENV)/.installed-dev
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var staticfiles .pytest_cache .mypy_cache .ruff_cache
