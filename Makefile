@@ -108,7 +108,7 @@ browsers:
 
 messages: $(VENV)/.installed
 	@command -v msgfmt >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq gettext >/dev/null; }
-	@DJANGO_DEBUG=true $(PY) manage.py compilemessages -v 0 --ignore '.venv'
+	@DJANGO_DEBUG=true $(PY) manage.py compilemessages -v 0 --ignore '.venv' --ignore node_modules
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .

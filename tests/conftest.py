@@ -9,6 +9,7 @@ import pytest
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import LocalService, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
+from tests.database_outage import database_outage  # noqa: F401 (a fixture: our database down, then back)
 from tests.smtp_server import smtp_server  # noqa: F401 (a fixture: mail to a real SMTP server)
 
 

@@ -6,7 +6,7 @@ those settings into typed, frozen objects, checks them, and keeps them:
 (and again only when a test changes a setting). A malformed or incomplete value
 raises `CampaignMisconfigured` naming the variable; the system check in
 `checks.py` reports the same message, so `manage.py check` (and every command
-that runs checks at start-up: runserver, migrate, db_worker) fails before the
+that runs checks at start-up: runserver, migrate, worker) fails before the
 first delivery rather than days later.
 """
 

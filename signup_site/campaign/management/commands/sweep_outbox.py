@@ -8,10 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from signup_site.campaign.outage import DATABASE_OUTAGE, Backoff
 from signup_site.campaign.outbox import sweep
 
 
 class Command(BaseCommand):
+    # Some system checks connect to the database: run them inside the wait.
+    requires_system_checks = []
     help = "Re-queue outbox changes whose worker died, and wake a worker when changes are due."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,9 +30,24 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        backoff = Backoff()
+        checked = False
         while True:
             close_old_connections()
-            due = sweep()
+            try:
+                if not checked:
+                    self.check()
+                    checked = True
+                due = sweep()
+            except DATABASE_OUTAGE as error:
+                # Wait the database out rather than exit: nothing else puts
+                # back the changes of a worker that died meanwhile.
+                if options["once"]:
+                    raise
+                if not backoff.wait("outbox sweeper", error):
+                    return
+                continue
+            backoff.reset()
             if options["verbosity"] > 1:
                 self.stdout.write(f"{due} changes due")
             if options["once"]:

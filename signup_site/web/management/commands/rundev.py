@@ -22,7 +22,7 @@ class Command(BaseCommand):
         manage = [sys.executable, "manage.py"]
         commands = [
             [*manage, "runserver", options["addrport"]],
-            [*manage, "db_worker", "--interval", "0.5", "--no-reload"],
+            [*manage, "worker", "--interval", "0.5", "--no-reload"],
             [*manage, "sweep_outbox", "--interval", "15"],
         ]
         stopping = False
