@@ -279,6 +279,9 @@ HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)
 CAMPAIGN_BACKEND = env_str("CAMPAIGN_BACKEND", "local")
 CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 30)
 CAMPAIGN_RETRY_MAX_SECONDS = env_int("CAMPAIGN_RETRY_MAX_SECONDS", 3600)
+# When Campaign refuses the credentials or a setting is wrong, every delivery to
+# Campaign waits at least this long before trying again (an operator must act).
+CAMPAIGN_AUTH_RETRY_SECONDS = env_int("CAMPAIGN_AUTH_RETRY_SECONDS", 900)
 # A change claimed longer ago than this is taken back from a worker presumed dead.
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 # The most the preferences page waits on Campaign in all (its reads share it);

@@ -119,3 +119,56 @@ def test_errors_go_to_stderr_with_a_non_zero_status() -> None:
     assert result.returncode == 6
     assert result.stdout == ""
     assert "ACS_ORGANIZATION" in result.stderr
+
+
+def check(*args: str) -> tuple[int, list[dict[str, Any]]]:
+    """`campaign check`: its exit status and its report."""
+    out = StringIO()
+    try:
+        call_command("campaign", *args, "check", stdout=out, stderr=StringIO())
+    except CommandError as failed:
+        return failed.returncode, json.loads(out.getvalue())
+    return 0, json.loads(out.getvalue())
+
+
+def test_check_passes_on_a_working_campaign(emulator: Emulator, seeded: None) -> None:
+    status, report = check()
+    assert status == 0
+    assert [step["check"] for step in report] == [
+        "configuration",
+        "credentials and organization (list the services)",
+        "the topics' services",
+        "read a profile by email",
+    ]
+    assert all(step["ok"] for step in report)
+
+
+def test_check_names_wrong_credentials(emulator: Emulator, seeded: None, settings: Any) -> None:
+    settings.ACS_CLIENT_SECRET = "wrong"
+    status, report = check()
+    assert status == 6
+    assert report[-1]["check"] == "credentials and organization (list the services)"
+    assert report[-1]["ok"] is False
+
+
+def test_check_names_a_topic_whose_service_campaign_lacks(emulator: Emulator, seeded: None) -> None:
+    from signup_site.campaign.models import Topic
+
+    Topic.objects.filter(slug="newsletter").update(service_name="NO_SUCH_SERVICE")
+    status, report = check()
+    assert status == 4
+    failed = [step for step in report if not step["ok"]]
+    assert [step["check"] for step in failed] == ["the topics' services"]
+    assert "NO_SUCH_SERVICE" in failed[0]["detail"]
+
+
+def test_check_names_a_missing_event_before_calling_campaign(
+    emulator: Emulator, seeded: None, settings: Any
+) -> None:
+    settings.ACS_EVENTS = "welcome=EVTwelcome"  # the special offer sends "special-offer"
+    emulator.clear_log()
+    status, report = check()
+    assert status == 6
+    assert report == [{"check": "configuration", "ok": False, "detail": report[0]["detail"]}]
+    assert "ACS_EVENTS" in report[0]["detail"] and "special-offer" in report[0]["detail"]
+    assert emulator.log("acs") == []

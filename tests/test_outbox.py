@@ -282,3 +282,55 @@ def test_an_ended_opt_out_is_not_late_whatever_became_of_its_change(
     assert client.get("/healthz").status_code == 503  # parked and active: late, an operator must look
     assert undo_opt_out(optout)
     assert client.get("/healthz").json()["optouts_late"] is False
+
+
+@pytest.mark.django_db
+def test_refused_credentials_hold_deliveries_and_say_so(
+    client: Client, newsletter: Topic, scripted: type[ScriptedBackend], settings: Settings
+) -> None:
+    """A revoked credential is not retried at full speed for ever: deliveries
+    to Campaign wait for an operator, the site's own emails go on, and the
+    admin and /healthz say what is wrong."""
+    from signup_site.campaign.errors import CampaignAuthError
+
+    settings.CAMPAIGN_AUTH_RETRY_SECONDS = 900
+    sign_up(client, "held@example.com", newsletter)
+    confirm_latest(client)  # delivered, while the credentials still worked
+    scripted.failures[("subscribe", "*")] = [CampaignAuthError("IMS refused the credentials: HTTP 401")]
+    subscriber = Subscriber.objects.get()
+    outbox.record(subscriber, Change.Kind.SUBSCRIBE, service="SPECIAL_OFFERS")
+    other = Subscriber.objects.create(email="other@example.com", person_key="other@example.com")
+    queued = outbox.record(other, Change.Kind.UNSUBSCRIBE, service="NEWSLETTER")
+    third = Subscriber.objects.create(email="third@example.com", person_key="third@example.com")
+    email = outbox.record(
+        third,
+        Change.Kind.SITE_EMAIL,
+        template="preferences-link",
+        email=third.email,
+        language="en",
+        context={},
+    )
+    outbox.deliver_one()  # the subscribe: refused
+
+    failed = Change.objects.get(kind=Change.Kind.SUBSCRIBE, payload__service="SPECIAL_OFFERS")
+    assert failed.status == Change.Status.PENDING and failed.failure == Change.Failure.AUTH
+    assert failed.next_attempt_at >= timezone.now() + timedelta(seconds=890)
+    queued.refresh_from_db()
+    assert queued.next_attempt_at >= failed.next_attempt_at  # held too: same credentials
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == Change.Status.DONE  # the site's own mail does not wait on Campaign
+    assert Change.objects.get(pk=queued.pk).status == Change.Status.PENDING
+
+    health = client.get("/healthz")
+    assert health.status_code == 200  # the pages work: keep the site in the load balancer
+    assert (health.json()["status"], health.json()["campaign"]) == ("degraded", "misconfigured")
+    User.objects.create_superuser("ops", "ops@example.com", "a-long-password-1")
+    client.login(username="ops", password="a-long-password-1")
+    page = client.get("/admin/campaign/change/")
+    assert "deliveries to Campaign are held" in page.content.decode()
+
+    make_due()
+    run_worker()  # fixed: delivered
+    assert not Change.objects.filter(status__in=Change.UNFINISHED).exists()
+    assert client.get("/healthz").json()["campaign"] == "ok"

@@ -149,11 +149,28 @@ class ChangeAdmin(ReadOnlyAdmin):
         "subscriber",
         "attempts",
         "next_attempt_at",
+        "failure",
         "short_error",
         "created_at",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "failure", "kind"]
     actions = ["retry"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        waiting = Change.objects.filter(status__in=Change.UNFINISHED, failure__in=Change.OPERATOR_FAILURES)
+        if waiting.exists():
+            self.message_user(
+                request,
+                _(
+                    "Campaign refused the site's credentials, or a setting is wrong: deliveries to "
+                    "Campaign are held. See the last error of the changes marked so, fix the "
+                    "configuration, and check it with: manage.py campaign check"
+                ),
+                messages.ERROR,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("last error"))
     def short_error(self, change: Change) -> str:

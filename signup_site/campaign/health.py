@@ -19,6 +19,9 @@ class OutboxHealth:
     parked: int
     oldest_pending_seconds: float | None
     oldest_undelivered_optout_seconds: float | None
+    # "ok"; "unavailable" while changes wait on Campaign being down or slow;
+    # "misconfigured" while they wait on an operator (credentials or settings).
+    campaign: str
 
     @property
     def optouts_late(self) -> bool:
@@ -37,7 +40,15 @@ def outbox_health(now: datetime | None = None) -> OutboxHealth:
     # longer needs to reach Campaign; a parked one still does, and is late.
     waiting = OptOut.objects.filter(ended_at__isnull=True, change__status__in=UNDELIVERED)
     oldest_optout = waiting.aggregate(at=Min("created_at"))["at"]
+    failures = set(pending.exclude(failure="").values_list("failure", flat=True).distinct())
+    if failures & set(Change.OPERATOR_FAILURES):
+        campaign = "misconfigured"
+    elif Change.Failure.UNAVAILABLE in failures:
+        campaign = "unavailable"
+    else:
+        campaign = "ok"
     return OutboxHealth(
+        campaign=campaign,
         backlog=pending.count(),
         parked=Change.objects.filter(status=Change.Status.PARKED).count(),
         oldest_pending_seconds=_age(pending.aggregate(at=Min("created_at"))["at"], now),

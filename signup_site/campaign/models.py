@@ -247,8 +247,19 @@ class Change(models.Model):
         DONE = "done", _("Delivered")
         PARKED = "parked", _("Rejected (parked)")
 
+    class Failure(models.TextChoices):
+        """What the last failed attempt means: what the operator should do."""
+
+        UNAVAILABLE = "unavailable", _("Campaign unavailable (retried)")
+        REJECTED = "rejected", _("Rejected by Campaign")
+        AUTH = "auth", _("Credentials refused")
+        MISCONFIGURED = "misconfigured", _("Misconfigured")
+        UNEXPECTED = "unexpected", _("Unexpected error")
+
     # Claimed by nobody yet, or by a worker now: what "not delivered yet" means.
     UNFINISHED = (Status.PENDING, Status.IN_PROGRESS)
+    # Failures only an operator can end: every delivery to Campaign waits.
+    OPERATOR_FAILURES = (Failure.AUTH, Failure.MISCONFIGURED)
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=32, choices=Kind)
@@ -256,6 +267,7 @@ class Change(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    failure = models.CharField(max_length=16, choices=Failure, blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

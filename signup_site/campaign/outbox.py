@@ -24,7 +24,14 @@ from django.utils import timezone
 
 from . import delivery
 from .config import campaign_config
-from .errors import CampaignError
+from .errors import (
+    CampaignAuthError,
+    CampaignError,
+    CampaignMisconfigured,
+    CampaignRejected,
+    CampaignUnavailable,
+    ProfileNotFound,
+)
 from .models import Change, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -121,10 +128,15 @@ def deliver_one(now: datetime | None = None) -> bool:
     except Exception as exc:
         # A bug must not lose the change: keep it, visible, and retry later.
         logger.exception("change %s failed unexpectedly", change.pk)
-        _record_failure(change, CampaignError(f"Unexpected {type(exc).__name__}"), retryable=True)
+        _record_failure(
+            change,
+            CampaignError(f"Unexpected {type(exc).__name__}"),
+            retryable=True,
+            failure=Change.Failure.UNEXPECTED,
+        )
     else:
         Change.objects.filter(id=change.pk).update(
-            status=Change.Status.DONE, delivered_at=timezone.now(), last_error=""
+            status=Change.Status.DONE, delivered_at=timezone.now(), last_error="", failure=""
         )
     return True
 
@@ -155,20 +167,59 @@ def sweep(now: datetime | None = None) -> int:
     return due
 
 
-def _record_failure(change: Change, exc: CampaignError, *, retryable: bool | None = None) -> None:
+def failure_of(exc: CampaignError) -> Change.Failure:
+    """What a failed attempt means, as the admin and /healthz show it."""
+    for kind, failure in (
+        (CampaignMisconfigured, Change.Failure.MISCONFIGURED),
+        (CampaignAuthError, Change.Failure.AUTH),
+        (CampaignUnavailable, Change.Failure.UNAVAILABLE),
+        (CampaignRejected | ProfileNotFound, Change.Failure.REJECTED),
+    ):
+        if isinstance(exc, kind):
+            return failure
+    return Change.Failure.UNEXPECTED
+
+
+def _hold_deliveries_to_campaign(until: datetime) -> None:
+    """Credentials or configuration refused: every change bound for Campaign
+    waits until `until` (an operator must act; asking again at once, one
+    change after another, would only hammer IMS). The site's own emails
+    do not depend on Campaign's credentials and go on."""
+    Change.objects.filter(status=Change.Status.PENDING, next_attempt_at__lt=until).exclude(
+        kind=Change.Kind.SITE_EMAIL
+    ).update(next_attempt_at=until)
+
+
+def _record_failure(
+    change: Change,
+    exc: CampaignError,
+    *,
+    retryable: bool | None = None,
+    failure: Change.Failure | None = None,
+) -> None:
     retryable = exc.retryable if retryable is None else retryable
+    failure = failure or failure_of(exc)
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if retryable:
-        when = timezone.now() + timedelta(seconds=backoff(change.attempts, exc.retry_after))
+        delay = backoff(change.attempts, exc.retry_after)
+        if failure in Change.OPERATOR_FAILURES:
+            delay = max(delay, campaign_config().outbox.operator_retry_seconds)
+        when = timezone.now() + timedelta(seconds=delay)
         Change.objects.filter(id=change.pk).update(
-            status=Change.Status.PENDING, next_attempt_at=when, last_error=error, claimed_at=None
+            status=Change.Status.PENDING,
+            next_attempt_at=when,
+            last_error=error,
+            failure=failure,
+            claimed_at=None,
         )
+        if failure in Change.OPERATOR_FAILURES and change.kind != Change.Kind.SITE_EMAIL:
+            _hold_deliveries_to_campaign(when)
         with transaction.atomic():
             wake_worker(when)
         logger.warning("change %s will be retried: %s", change.pk, type(exc).__name__)
     else:
         Change.objects.filter(id=change.pk).update(
-            status=Change.Status.PARKED, last_error=error, claimed_at=None
+            status=Change.Status.PARKED, last_error=error, failure=failure, claimed_at=None
         )
         logger.error("change %s was rejected and is parked: %s", change.pk, type(exc).__name__)
 

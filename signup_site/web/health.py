@@ -14,13 +14,18 @@ from signup_site.campaign.health import outbox_health
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when healthy; 503 when the database is unreachable or an opt-out
-    has waited longer than HEALTH_OPTOUT_MAX_AGE_HOURS to reach Campaign."""
+    has waited longer than HEALTH_OPTOUT_MAX_AGE_HOURS to reach Campaign.
+
+    `database` and `campaign` say which dependency is in trouble. Campaign
+    down or misconfigured is "degraded" with a 200: the pages still work
+    (changes wait in the outbox), so a load balancer must keep the site in;
+    a monitor alerts on the body."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         health = outbox_health()
     except DatabaseError:
         return JsonResponse({"status": "fail", "database": "unreachable"}, status=503)
-    status = "fail" if health.optouts_late else "ok"
+    status = "fail" if health.optouts_late else "degraded" if health.campaign != "ok" else "ok"
     body = {"status": status, "database": "ok", **asdict(health), "optouts_late": health.optouts_late}
     return JsonResponse(body, status=503 if health.optouts_late else 200)

@@ -7,6 +7,7 @@ code per kind of failure:
     4 rejected (bad data)   5 unavailable (retry later)   6 auth / configuration
 
 Examples:
+    manage.py campaign check
     manage.py campaign profile find jane@example.com
     manage.py campaign profile create --email jane@example.com --first-name Jane --language en
     manage.py campaign profile patch @pkey --last-name Doe --blacklist-email false
@@ -30,6 +31,7 @@ from signup_site.campaign.errors import (
     CampaignUnavailable,
     ProfileNotFound,
 )
+from signup_site.campaign.probe import run_checks
 
 EXIT_CODES: list[tuple[type[CampaignError], int, str]] = [
     (ProfileNotFound, 3, "not found"),
@@ -107,6 +109,10 @@ class Command(BaseCommand):
         )
         verbs.add_parser("find", help="the profile with this address").add_argument("email")
 
+        areas.add_parser(
+            "check",
+            help="verify the configured Campaign end to end: settings, credentials, services, a read",
+        )
         areas.add_parser("services", help="list the services")
         areas.add_parser("subscriptions", help="the services a profile is subscribed to").add_argument("pkey")
         for verb in ("subscribe", "unsubscribe"):
@@ -138,7 +144,18 @@ class Command(BaseCommand):
     def _backend(self, name: str | None) -> CampaignBackend:
         return load_backend(name) if name else get_backend()
 
+    def _check(self, options: dict[str, Any]) -> list[dict[str, object]]:
+        steps = run_checks(lambda: self._backend(options.get("backend")))
+        report = [step.as_dict() for step in steps]
+        failed = next((step for step in steps if not step.ok), None)
+        if failed is not None and failed.error is not None:
+            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+            raise failed.error
+        return report
+
     def _run(self, options: dict[str, Any]) -> Any:
+        if options["area"] == "check":
+            return self._check(options)
         backend = self._backend(options.get("backend"))
         area, verb = options["area"], options.get("verb")
         if area == "profile" and verb == "create":
