@@ -12,15 +12,13 @@ from lxml import etree
 
 from . import xtk
 from .store import RECIPIENT_FIELDS, STORE, Staged, configured_logins, normalise
-from .xml import Call, Fault, executing, local_name, response
+from .xml import Call, Fault, executing, local_name, reading_parameters, response
 
 Handler = Callable[[Call], bytes]
 
 
 def _bad_parameters(call: Call, expected: str) -> Fault:
-    return Fault(
-        "SOP-330007", f"Bad parameters for method '{call.method}' of service '{call.schema}'.", expected
-    )
+    return Fault("SOP-330007", reading_parameters(call), expected)
 
 
 def _need(call: Call, count: int, expected: str) -> None:
@@ -40,7 +38,9 @@ def logon(call: Call) -> bytes:
     _need(call, 3, "Logon(sessiontoken, strLogin, strPassword, elemParameters)")
     login, password = call.text(1), call.text(2)
     if not login or configured_logins().get(login) != password:
-        raise executing(call, "XSV-350013 Unable to log on: wrong login or password.")
+        # No code at all: the shape of Adobe's documented refusal of a login
+        # ("Event description", Message Center; v8 and Classic alike).
+        raise Fault("", reading_parameters(call) + ".", "Invalid login or password. Connection denied.")
     session = STORE.open_session(login)
     info = etree.Element("sessionInfo")
     etree.SubElement(info, "serverInfo", buildNumber="9999", majNumber="8", minNumber="7")

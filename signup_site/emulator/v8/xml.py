@@ -117,12 +117,19 @@ def response(schema: str, method: str, outputs: list[tuple[str, str, str | etree
     return _serialise(envelope)
 
 
+# "Error while executing" is the server's fault; "Error while reading
+# parameters" (SOP-330007) the client's: Adobe's Message Center page and
+# acc-js-sdk issue #108 both show it as SOAP-ENV:Client.
+SERVER_FAULTS = frozenset({"SOP-330006", "SOP-330011"})
+
+
 def fault(code: str, message: str, detail: str = "") -> bytes:
-    """A SOAP fault whose faultstring starts with Campaign's error code."""
+    """A SOAP fault whose faultstring starts with Campaign's error code, when
+    it has one (some of Campaign's faults carry none: `code` "")."""
     envelope, body = _envelope()
     node = etree.SubElement(body, f"{{{ENV}}}Fault")
     etree.SubElement(node, "faultcode").text = (
-        "SOAP-ENV:Server" if code.startswith("SOP-3300") else "SOAP-ENV:Client"
+        "SOAP-ENV:Server" if code in SERVER_FAULTS else "SOAP-ENV:Client"
     )
     text = etree.SubElement(node, "faultstring")
     text.set(f"{{{XSI}}}type", "xsd:string")
@@ -143,6 +150,12 @@ class Fault(Exception):
 
     def body(self) -> bytes:
         return fault(self.code, self.message, self.detail)
+
+
+def reading_parameters(call: Call) -> str:
+    """The text of SOP-330007, as Campaign words it (no final period: acc-js-sdk
+    issue #108 quotes it followed by ". " and the detail)."""
+    return f"Error while reading parameters of method '{call.method}' of service '{call.schema}'"
 
 
 def executing(call: Call, detail: str) -> Fault:
