@@ -225,6 +225,30 @@ def test_unescaped_quotes_do_change_a_condition(v8: V8Emulator) -> None:
     assert count("@email = 'x\\' OR @email &lt;&gt; \\'y'") == 0
 
 
+def test_unsubscribe_without_a_service_name_puts_the_recipient_on_the_denylist(v8: V8Emulator) -> None:
+    """Adobe, "Business oriented APIs": "If the service name is not specified as a
+    parameter, the recipient is then automatically on denylist (@blackList="1")"."""
+    v8.add_recipients({"email": "jane@example.com"}, {"email": "bo@example.com"})
+    recipient = '<c><recipient _key="@email" email="jane@example.com"/></c>'
+    body = envelope("nms:subscription", "Unsubscribe", "<s></s>", recipient)
+    assert fault_of(post(v8, "nms:subscription#Unsubscribe", body, **bearer(v8))) == ""
+    v8.replicate()
+    assert {r["email"]: r.get("blackList", "0") for r in v8.recipients()} == {
+        "jane@example.com": "1",
+        "bo@example.com": "0",
+    }
+
+
+def test_service_names_are_a_comma_separated_list(v8: V8Emulator) -> None:
+    recipient = '<c><recipient _key="@email" email="jane@example.com"/></c>'
+    body = envelope(
+        "nms:subscription", "Subscribe", "<s>NEWSLETTER, SPECIAL_OFFERS</s>", recipient, "<b>true</b>"
+    )
+    assert fault_of(post(v8, "nms:subscription#Subscribe", body, **bearer(v8))) == ""
+    v8.replicate()
+    assert v8.subscriptions("jane@example.com") == {"NEWSLETTER", "SPECIAL_OFFERS"}
+
+
 def test_the_journal_keeps_each_request_as_it_came(v8: V8Emulator) -> None:
     body = envelope("xtk:session", "Ingest", SAMPLE)
     post(v8, "xtk:session#Ingest", body, **bearer(v8), **{"X-Session-Token": ""})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from signup_site.campaign import outbox
-from signup_site.campaign.errors import CampaignAuthError
+from signup_site.campaign.errors import CampaignAuthError, CampaignRejected
 from signup_site.campaign.models import Change, Subscriber
 from tests.helpers import run_worker
 from tests.v8_support import V8Emulator, backend, start
@@ -137,3 +137,17 @@ def test_a_logon_answer_without_a_security_token_is_refused(v8_logon: V8Emulator
     with pytest.raises(CampaignAuthError, match="no security token"):
         backend().list_services()
     assert v8_logon.actions() == ["xtk:session#Logon"]  # nothing sent with half a session
+
+
+# -- 5. an empty service name -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service", ["", "   ", ",", "NEWSLETTER,"])
+@pytest.mark.parametrize("verb", ["subscribe", "unsubscribe"])
+def test_an_empty_service_name_is_refused_before_any_request(v8: V8Emulator, verb: str, service: str) -> None:
+    v8.add_recipients({"email": "jane@example.com"})
+    with pytest.raises(CampaignRejected, match="service name"):
+        getattr(backend(), verb)("jane@example.com", service)
+    assert v8.log() == []
+    v8.replicate()
+    assert [row.get("blackList", "0") for row in v8.recipients()] == ["0"]

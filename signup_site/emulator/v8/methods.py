@@ -104,20 +104,29 @@ def ingest_ext(call: Call) -> bytes:
 
 
 def _subscription(call: Call, operation: str) -> bytes:
+    """`serviceName` is "a list of information service names (comma
+    separated)"; Unsubscribe without one puts the recipient on the denylist
+    (`@blackList="1"`: every channel), as Adobe's "Business oriented APIs"
+    page says it does."""
     expected = "Subscribe(sessiontoken, strServiceName, elemRecipient, bCreate)"
     _need(call, 3, expected)
-    service = call.text(1)
+    names = [name.strip() for name in call.text(1).split(",") if name.strip()]
     recipient = _element(call, 2, expected)
-    if service not in STORE.services:
-        raise executing(call, f"NMS-450024 The service '{service}' does not exist.")
+    for name in names:
+        if name not in STORE.services:
+            raise executing(call, f"NMS-450024 The service '{name}' does not exist.")
+    if not names and operation == "subscribe":
+        raise executing(call, "NMS-450024 The service '' does not exist.")
     key = tuple(part.strip().removeprefix("@") for part in recipient.get("_key", "@email").split(","))
     attributes = {k: v for k, v in recipient.attrib.items() if not k.startswith("_") and k != "xtkschema"}
     if not all(attributes.get(name) for name in key):
         raise executing(call, "NMS-450025 The recipient has no value for its reconciliation key.")
     create = call.text(3).lower() in ("1", "true") if operation == "subscribe" else False
     attributes["create"] = "1" if create else "0"
-    staged = Staged(str(uuid.uuid4()), "nms:subscription", key, attributes, operation, service=service)
-    STORE.stage(staged)
+    for name in names or [""]:  # "": the denylist
+        STORE.stage(
+            Staged(str(uuid.uuid4()), "nms:subscription", key, dict(attributes), operation, service=name)
+        )
     return response("nms:subscription", call.method, [])
 
 
