@@ -249,6 +249,49 @@ def test_service_names_are_a_comma_separated_list(v8: V8Emulator) -> None:
     assert v8.subscriptions("jane@example.com") == {"NEWSLETTER", "SPECIAL_OFFERS"}
 
 
+def get_entity(v8: V8Emulator, pk: str, md5: str = "", must_exist: str = "false") -> requests.Response:
+    body = envelope(
+        "xtk:persist", "GetEntityIfMoreRecent", f"<p>{pk}</p>", f"<m>{md5}</m>", f"<e>{must_exist}</e>"
+    )
+    return post(v8, "xtk:persist#GetEntityIfMoreRecent", body, **bearer(v8))
+
+
+def test_schema_documents_carry_the_methods_it_serves(v8: V8Emulator) -> None:
+    """What clients like acc-js-sdk read method signatures from. (The document
+    sits in the answer's default namespace, as in Campaign's answers: `{*}`.)"""
+    response = answer(get_entity(v8, "xtk:schema|nms:subscription"))
+    assert etree.QName(response).namespace == "urn:wpp:default"
+    [schema] = response[0]
+    assert (schema.get("namespace"), schema.get("name")) == ("nms", "subscription")
+    signatures = {
+        method.get("name"): [
+            (p.get("name"), p.get("type"), p.get("inout", "in")) for p in method.iter("{*}param")
+        ]
+        for method in schema.iter("{*}method")
+    }
+    assert signatures["Subscribe"] == [
+        ("serviceName", "string", "in"),
+        ("recipient", "DOMElement", "in"),
+        ("create", "boolean", "in"),
+    ]
+    session = answer(get_entity(v8, "xtk:schema|xtk:session"))[0][0]
+    ingest = next(m for m in session.iter("{*}method") if m.get("name") == "Ingest")
+    assert [(p.get("name"), p.get("type")) for p in ingest.iter("{*}param")] == [
+        ("doc", "DOMDocument"),
+        ("sUuids", "string"),
+    ]
+    query = answer(get_entity(v8, "xtk:schema|xtk:queryDef"))[0][0]
+    assert next(query.iter("{*}method")).attrib == {"name": "ExecuteQuery", "const": "true"}
+
+
+def test_schema_documents_unknown_or_unchanged_come_back_empty(v8: V8Emulator) -> None:
+    current = answer(get_entity(v8, "xtk:schema|xtk:queryDef"))[0][0].get("md5")
+    assert len(answer(get_entity(v8, "xtk:schema|xtk:queryDef", md5=current))[0]) == 0
+    assert len(answer(get_entity(v8, "xtk:schema|nms:nothing"))[0]) == 0
+    missing = get_entity(v8, "xtk:schema|nms:nothing", must_exist="true")
+    assert fault_of(missing).startswith("SOP-330011")
+
+
 def test_the_journal_keeps_each_request_as_it_came(v8: V8Emulator) -> None:
     body = envelope("xtk:session", "Ingest", SAMPLE)
     post(v8, "xtk:session#Ingest", body, **bearer(v8), **{"X-Session-Token": ""})

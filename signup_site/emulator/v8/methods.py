@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import xtk
+from . import schemas, xtk
 from .store import RECIPIENT_FIELDS, STORE, Staged, configured_logins, normalise
 from .xml import Call, Fault, executing, local_name, reading_parameters, response
 
@@ -189,6 +189,20 @@ def push_event(call: Call) -> bytes:
     return response("nms:rtEvent", "PushEvent", [("plId", "xsd:long", str(event_id))])
 
 
+def get_entity_if_more_recent(call: Call) -> bytes:
+    """xtk:persist#GetEntityIfMoreRecent(sessiontoken, pk, md5, mustExist) -> pdomDoc:
+    the entity `pk` ("xtk:schema|nms:subscription"), unless the caller's copy
+    has its `md5`. Only the schema documents of ./schemas.py exist."""
+    _need(call, 4, "GetEntityIfMoreRecent(sessiontoken, strPk, strMd5, bMustExist)")
+    entity_type, _sep, name = call.text(1).partition("|")
+    document = schemas.schema_document(name) if entity_type == "xtk:schema" else None
+    if document is None and call.text(3).lower() in ("1", "true"):
+        raise executing(call, f"XTK-170036 Unknown entity '{call.text(1)}'.")
+    if document is not None and document.get("md5") == call.text(2):
+        document = None  # the caller's copy is current: an empty answer
+    return response(call.schema, "GetEntityIfMoreRecent", [("pdomDoc", "ns:Element", document)])
+
+
 METHODS: dict[str, Handler] = {
     "xtk:session#Logon": logon,
     "xtk:session#Ingest": ingest,
@@ -197,6 +211,8 @@ METHODS: dict[str, Handler] = {
     "nms:subscription#Unsubscribe": unsubscribe,
     "xtk:queryDef#ExecuteQuery": execute_query,
     "nms:rtEvent#PushEvent": push_event,
+    "xtk:persist#GetEntityIfMoreRecent": get_entity_if_more_recent,
+    "xtk:session#GetEntityIfMoreRecent": get_entity_if_more_recent,
 }
 # Logoff needs the session it ends; the router calls it itself.
 KNOWN = {*METHODS, "xtk:session#Logoff"}

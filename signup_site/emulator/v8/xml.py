@@ -14,8 +14,10 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 NSMAP = {"SOAP-ENV": ENV, "xsi": XSI, "xsd": XSD, "ns": "http://xml.apache.org/xml-soap"}
 LITERAL_XML = "http://xml.apache.org/xml-soap/literalxml"
-# Ingest answers come in this namespace (Adobe's sample answers); others in urn:<schema>.
+# These answers come in this namespace (Adobe's sample Ingest answers; the
+# GetEntityIfMoreRecent answers in acc-js-sdk's tests); others in urn:<schema>.
 WPP_DEFAULT = "urn:wpp:default"
+WPP_METHODS = frozenset({"Ingest", "IngestExt", "GetEntityIfMoreRecent"})
 
 
 class BadRequest(Exception):
@@ -104,7 +106,7 @@ def _serialise(envelope: etree._Element) -> bytes:
 def response(schema: str, method: str, outputs: list[tuple[str, str, str | etree._Element | None]]) -> bytes:
     """`<MethodResponse>` with outputs (name, xsi type, text or element), in order."""
     envelope, body = _envelope()
-    namespace = WPP_DEFAULT if schema == "xtk:session" and method.startswith("Ingest") else f"urn:{schema}"
+    namespace = WPP_DEFAULT if method in WPP_METHODS else f"urn:{schema}"
     answer = etree.SubElement(body, f"{{{namespace}}}{method}Response", nsmap={None: namespace})
     for name, xsi_type, value in outputs:
         node = etree.SubElement(answer, f"{{{namespace}}}{name}")
