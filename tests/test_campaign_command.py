@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from signup_site.campaign.models import LocalMessage, LocalProfile, LocalService
+from tests import v8_support
 from tests.acs_support import Emulator, use_acs_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +173,22 @@ def test_check_names_a_missing_event_before_calling_campaign(
     assert report == [{"check": "configuration", "ok": False, "detail": report[0]["detail"]}]
     assert "ACS_EVENTS" in report[0]["detail"] and "special-offer" in report[0]["detail"]
     assert emulator.log("acs") == []
+
+
+@pytest.mark.parametrize("service", ["", "   "])
+@pytest.mark.parametrize("verb", ["subscribe", "unsubscribe"])
+def test_an_empty_service_name_is_a_usage_error_on_every_backend(
+    emulator: Emulator, live_server: Any, settings: Any, verb: str, service: str
+) -> None:
+    """On v8, Unsubscribe without a service name puts the person on the denylist
+    (every channel): the command refuses it before any backend is involved."""
+    v8 = v8_support.start(settings, live_server.url)  # the acs settings stay as they are
+    for backend in ("local", "acs", "v8"):
+        with pytest.raises(CommandError) as refused:
+            call_command(
+                "campaign", "--backend", backend, verb, "jane@example.com", service, stdout=StringIO()
+            )
+        assert refused.value.returncode == 2, backend
+        assert "service name" in str(refused.value)
+    assert emulator.log("acs") == []
+    assert v8.log() == []

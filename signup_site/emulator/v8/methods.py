@@ -10,17 +10,15 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import xtk
+from . import schemas, xtk
 from .store import RECIPIENT_FIELDS, STORE, Staged, configured_logins, normalise
-from .xml import Call, Fault, executing, local_name, response
+from .xml import Call, Fault, executing, local_name, reading_parameters, response
 
 Handler = Callable[[Call], bytes]
 
 
 def _bad_parameters(call: Call, expected: str) -> Fault:
-    return Fault(
-        "SOP-330007", f"Bad parameters for method '{call.method}' of service '{call.schema}'.", expected
-    )
+    return Fault("SOP-330007", reading_parameters(call), expected)
 
 
 def _need(call: Call, count: int, expected: str) -> None:
@@ -40,7 +38,9 @@ def logon(call: Call) -> bytes:
     _need(call, 3, "Logon(sessiontoken, strLogin, strPassword, elemParameters)")
     login, password = call.text(1), call.text(2)
     if not login or configured_logins().get(login) != password:
-        raise executing(call, "XSV-350013 Unable to log on: wrong login or password.")
+        # No code at all: the shape of Adobe's documented refusal of a login
+        # ("Event description", Message Center; v8 and Classic alike).
+        raise Fault("", reading_parameters(call) + ".", "Invalid login or password. Connection denied.")
     session = STORE.open_session(login)
     info = etree.Element("sessionInfo")
     etree.SubElement(info, "serverInfo", buildNumber="9999", majNumber="8", minNumber="7")
@@ -104,20 +104,29 @@ def ingest_ext(call: Call) -> bytes:
 
 
 def _subscription(call: Call, operation: str) -> bytes:
+    """`serviceName` is "a list of information service names (comma
+    separated)"; Unsubscribe without one puts the recipient on the denylist
+    (`@blackList="1"`: every channel), as Adobe's "Business oriented APIs"
+    page says it does."""
     expected = "Subscribe(sessiontoken, strServiceName, elemRecipient, bCreate)"
     _need(call, 3, expected)
-    service = call.text(1)
+    names = [name.strip() for name in call.text(1).split(",") if name.strip()]
     recipient = _element(call, 2, expected)
-    if service not in STORE.services:
-        raise executing(call, f"NMS-450024 The service '{service}' does not exist.")
+    for name in names:
+        if name not in STORE.services:
+            raise executing(call, f"NMS-450024 The service '{name}' does not exist.")
+    if not names and operation == "subscribe":
+        raise executing(call, "NMS-450024 The service '' does not exist.")
     key = tuple(part.strip().removeprefix("@") for part in recipient.get("_key", "@email").split(","))
     attributes = {k: v for k, v in recipient.attrib.items() if not k.startswith("_") and k != "xtkschema"}
     if not all(attributes.get(name) for name in key):
         raise executing(call, "NMS-450025 The recipient has no value for its reconciliation key.")
     create = call.text(3).lower() in ("1", "true") if operation == "subscribe" else False
     attributes["create"] = "1" if create else "0"
-    staged = Staged(str(uuid.uuid4()), "nms:subscription", key, attributes, operation, service=service)
-    STORE.stage(staged)
+    for name in names or [""]:  # "": the denylist
+        STORE.stage(
+            Staged(str(uuid.uuid4()), "nms:subscription", key, dict(attributes), operation, service=name)
+        )
     return response("nms:subscription", call.method, [])
 
 
@@ -180,6 +189,20 @@ def push_event(call: Call) -> bytes:
     return response("nms:rtEvent", "PushEvent", [("plId", "xsd:long", str(event_id))])
 
 
+def get_entity_if_more_recent(call: Call) -> bytes:
+    """xtk:persist#GetEntityIfMoreRecent(sessiontoken, pk, md5, mustExist) -> pdomDoc:
+    the entity `pk` ("xtk:schema|nms:subscription"), unless the caller's copy
+    has its `md5`. Only the schema documents of ./schemas.py exist."""
+    _need(call, 4, "GetEntityIfMoreRecent(sessiontoken, strPk, strMd5, bMustExist)")
+    entity_type, _sep, name = call.text(1).partition("|")
+    document = schemas.schema_document(name) if entity_type == "xtk:schema" else None
+    if document is None and call.text(3).lower() in ("1", "true"):
+        raise executing(call, f"XTK-170036 Unknown entity '{call.text(1)}'.")
+    if document is not None and document.get("md5") == call.text(2):
+        document = None  # the caller's copy is current: an empty answer
+    return response(call.schema, "GetEntityIfMoreRecent", [("pdomDoc", "ns:Element", document)])
+
+
 METHODS: dict[str, Handler] = {
     "xtk:session#Logon": logon,
     "xtk:session#Ingest": ingest,
@@ -188,6 +211,8 @@ METHODS: dict[str, Handler] = {
     "nms:subscription#Unsubscribe": unsubscribe,
     "xtk:queryDef#ExecuteQuery": execute_query,
     "nms:rtEvent#PushEvent": push_event,
+    "xtk:persist#GetEntityIfMoreRecent": get_entity_if_more_recent,
+    "xtk:session#GetEntityIfMoreRecent": get_entity_if_more_recent,
 }
 # Logoff needs the session it ends; the router calls it itself.
 KNOWN = {*METHODS, "xtk:session#Logoff"}

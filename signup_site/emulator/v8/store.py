@@ -248,6 +248,9 @@ class Store:
         if not found and row.operation == "subscribe" and row.attributes.get("create") == "1":
             found = [self.add_recipient({k: v for k, v in row.attributes.items() if k in RECIPIENT_FIELDS})]
         for recipient in found[:1]:
+            if not row.service:  # Unsubscribe from no named service: the denylist
+                recipient["blackList"] = "1"
+                continue
             entry = (int(recipient["id"]), row.service)
             if row.operation == "subscribe":
                 self.subscriptions.add(entry)

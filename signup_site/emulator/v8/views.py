@@ -4,7 +4,8 @@
 `SOAPAction` header (`<schema>#<Method>`), which must match the body's method
 element. Authentication, as on Campaign v8 (campaign-api.md §C): a bearer
 token issued by the emulated IMS (`/emulator/ims/token/v3`; an expired one
-gets fault XSV-350114, an unknown one HTTP 401), or a session from
+gets fault SOP-330007 with XSV-350114 in its detail, as in acc-js-sdk issue
+#108; an unknown one HTTP 401), or a session from
 `xtk:session#Logon` in the `__sessiontoken` cookie (or the `sessiontoken`
 parameter) with its `X-Security-Token` (else fault XSV-350008). Faults come
 with HTTP 200.
@@ -28,11 +29,15 @@ from ..ims import token_status
 from ..journal import JOURNAL
 from . import methods
 from .store import STORE
-from .xml import BadRequest, Call, Fault, fault, parse_call
+from .xml import BadRequest, Call, Fault, fault, parse_call, reading_parameters
 
 ROUTER_PATH = "/nl/jsp/soaprouter.jsp"
 FAULT_CODE = re.compile(rb"<faultstring[^>]*>([A-Z]{3}-\d{6})")
+FAULT_TEXT = re.compile(rb"<(?:faultstring|detail)[^>]*>([^<]*)<")
+CODE = re.compile(rb"[A-Z]{3}-\d{6}")
 XML = "text/xml; charset=utf-8"
+# The detail Campaign gives an expired IMS token (acc-js-sdk issue #108).
+IMS_REFUSAL = "XSV-350114 Unknown error during '/ims/profile/v1' IMS call, HTTP response code is 401"
 
 
 def _answer(body: bytes, status: int = 200) -> HttpResponse:
@@ -66,7 +71,9 @@ def _authenticate(request: HttpRequest, call: Call) -> tuple[str, str]:
         if status == "ok":
             return "bearer", ""
         if status == "expired":
-            raise Fault("XSV-350114", "The IMS access token has expired. Please renew it.")
+            # As Campaign answers it (acc-js-sdk issue #108): the IMS refusal
+            # is the detail of a "bad parameters" fault, not its code.
+            raise Fault("SOP-330007", reading_parameters(call), IMS_REFUSAL)
         raise PermissionError("invalid bearer token")
     token = request.COOKIES.get("__sessiontoken") or call.text(0)
     session = STORE.session(token) if token else None
@@ -125,14 +132,39 @@ def router(request: HttpRequest) -> HttpResponse:
             response = _injected(rule) if controls.wait(rule.delay) else _interrupted()
         else:
             response, extra["auth"] = _dispatch(request, call)
-    extra["fault"] = _fault_code(response)
+    extra["fault"], extra["fault_codes"] = _fault_codes(response)
     extra["cookie"] = bool(request.COOKIES.get("__sessiontoken"))
     extra["security_token"] = bool(request.headers.get("X-Security-Token"))
     extra["content_type"] = request.content_type
+    extra["wire"] = _wire(request)
     JOURNAL.record("v8", request, response.status_code, ROUTER_PATH, **extra)
     return response
 
 
-def _fault_code(response: HttpResponse) -> str:
-    match = FAULT_CODE.search(response.content)
-    return match.group(1).decode() if match else ""
+def _fault_codes(response: HttpResponse) -> tuple[str, list[str]]:
+    """The code the faultstring starts with, and every code in the faultstring and detail."""
+    start = FAULT_CODE.search(response.content)
+    codes = [code.decode() for text in FAULT_TEXT.findall(response.content) for code in CODE.findall(text)]
+    return (start.group(1).decode() if start else ""), codes
+
+
+def _wire(request: HttpRequest) -> dict[str, Any]:
+    """The request as it came, for comparing clients: the envelope, whole, and
+    the headers that carry the call and its credentials (credentials masked)."""
+    headers = {
+        name: request.headers.get(name)
+        for name in ("SOAPAction", "Content-Type", "User-Agent")
+        if request.headers.get(name) is not None
+    }
+    for name in ("Authorization", "X-Security-Token", "X-Session-Token"):
+        value = request.headers.get(name)
+        if value is not None:
+            scheme, _, secret = value.partition(" ") if name == "Authorization" else ("", "", value)
+            headers[name] = f"{scheme} <{'set' if secret else 'empty'}>".strip()
+    return {
+        "envelope": request.body.decode("utf-8", "replace"),
+        "headers": headers,
+        "header_names": sorted(request.headers),
+        "cookies": sorted(request.COOKIES),
+        "query": request.META.get("QUERY_STRING", ""),
+    }

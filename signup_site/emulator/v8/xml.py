@@ -14,8 +14,10 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 NSMAP = {"SOAP-ENV": ENV, "xsi": XSI, "xsd": XSD, "ns": "http://xml.apache.org/xml-soap"}
 LITERAL_XML = "http://xml.apache.org/xml-soap/literalxml"
-# Ingest answers come in this namespace (Adobe's sample answers); others in urn:<schema>.
+# These answers come in this namespace (Adobe's sample Ingest answers; the
+# GetEntityIfMoreRecent answers in acc-js-sdk's tests); others in urn:<schema>.
 WPP_DEFAULT = "urn:wpp:default"
+WPP_METHODS = frozenset({"Ingest", "IngestExt", "GetEntityIfMoreRecent"})
 
 
 class BadRequest(Exception):
@@ -104,7 +106,7 @@ def _serialise(envelope: etree._Element) -> bytes:
 def response(schema: str, method: str, outputs: list[tuple[str, str, str | etree._Element | None]]) -> bytes:
     """`<MethodResponse>` with outputs (name, xsi type, text or element), in order."""
     envelope, body = _envelope()
-    namespace = WPP_DEFAULT if schema == "xtk:session" and method.startswith("Ingest") else f"urn:{schema}"
+    namespace = WPP_DEFAULT if method in WPP_METHODS else f"urn:{schema}"
     answer = etree.SubElement(body, f"{{{namespace}}}{method}Response", nsmap={None: namespace})
     for name, xsi_type, value in outputs:
         node = etree.SubElement(answer, f"{{{namespace}}}{name}")
@@ -117,12 +119,19 @@ def response(schema: str, method: str, outputs: list[tuple[str, str, str | etree
     return _serialise(envelope)
 
 
+# "Error while executing" is the server's fault; "Error while reading
+# parameters" (SOP-330007) the client's: Adobe's Message Center page and
+# acc-js-sdk issue #108 both show it as SOAP-ENV:Client.
+SERVER_FAULTS = frozenset({"SOP-330006", "SOP-330011"})
+
+
 def fault(code: str, message: str, detail: str = "") -> bytes:
-    """A SOAP fault whose faultstring starts with Campaign's error code."""
+    """A SOAP fault whose faultstring starts with Campaign's error code, when
+    it has one (some of Campaign's faults carry none: `code` "")."""
     envelope, body = _envelope()
     node = etree.SubElement(body, f"{{{ENV}}}Fault")
     etree.SubElement(node, "faultcode").text = (
-        "SOAP-ENV:Server" if code.startswith("SOP-3300") else "SOAP-ENV:Client"
+        "SOAP-ENV:Server" if code in SERVER_FAULTS else "SOAP-ENV:Client"
     )
     text = etree.SubElement(node, "faultstring")
     text.set(f"{{{XSI}}}type", "xsd:string")
@@ -143,6 +152,12 @@ class Fault(Exception):
 
     def body(self) -> bytes:
         return fault(self.code, self.message, self.detail)
+
+
+def reading_parameters(call: Call) -> str:
+    """The text of SOP-330007, as Campaign words it (no final period: acc-js-sdk
+    issue #108 quotes it followed by ". " and the detail)."""
+    return f"Error while reading parameters of method '{call.method}' of service '{call.schema}'"
 
 
 def executing(call: Call, detail: str) -> Fault:

@@ -16,6 +16,8 @@ Writes go to staging, reads to the cloud tables:
   UUID) is never needed: an insert repeated after a crash would stage twice.
 - topics: `nms:subscription#Subscribe` / `#Unsubscribe` with
   `<recipient _key="@email" email=".."/>`; Subscribe may create the recipient.
+  An empty service name is refused before it is sent: Unsubscribe without
+  one puts the person on the denylist, every channel.
 - reads: `xtk:queryDef#ExecuteQuery` on `nms:recipient` and `nms:subscription`
   by address, every literal escaped (`soap.xtk_literal`).
 
@@ -94,6 +96,22 @@ def _attributes(fields: ProfileFields) -> dict[str, object]:
         "blackListEmail": fields.blacklist_email,
     }
     return {name: value for name, value in attributes.items() if value is not None}
+
+
+def _service_name(service: str) -> str:
+    """One service's internal name, or CampaignRejected before anything is sent.
+
+    `serviceName` is "a list of information service names (comma separated)",
+    and "if the service name is not specified ..., the recipient is then
+    automatically on denylist (@blackList="1")": every channel (Adobe,
+    "Business oriented APIs", Unsubscribe). So no empty name, and no comma
+    that would make one name a list, ever reaches Campaign.
+    """
+    if not service.strip():
+        raise CampaignRejected("an empty service name: Campaign would put the person on the denylist")
+    if "," in service:
+        raise CampaignRejected("a service name with a comma: Campaign would read it as a list")
+    return service
 
 
 def _query(schema: str, nodes: tuple[str, ...], condition: str = "", order_by: str = "") -> etree._Element:
@@ -218,7 +236,7 @@ class V8Backend(CampaignBackend):
     def subscribe(self, pkey: str, service: str) -> None:
         recipient = self._recipient_element(pkey)
         params: list[soap.Param] = [
-            ("strServiceName", service),
+            ("strServiceName", _service_name(service)),
             ("elemRecipient", recipient),
             ("bCreate", True),
         ]
@@ -226,7 +244,7 @@ class V8Backend(CampaignBackend):
 
     def unsubscribe(self, pkey: str, service: str) -> None:
         recipient = self._recipient_element(pkey)
-        params: list[soap.Param] = [("strServiceName", service), ("elemRecipient", recipient)]
+        params: list[soap.Param] = [("strServiceName", _service_name(service)), ("elemRecipient", recipient)]
         self.client.call("nms:subscription", "Unsubscribe", params)
 
     # -- messages ------------------------------------------------------------------------

@@ -9,14 +9,17 @@ each an `http.RenewingAuth`:
 
 - `ims` (Campaign v8.5+, required from v8.6; Adobe's "Migrate technical
   operators to Adobe Developer Console" page), `V8TokenAuth`: `Authorization:
-  Bearer <IMS token>` and an empty `<sessiontoken/>`. Fault `XSV-350114` (IMS
-  token expired) or HTTP 401: renew the token once and resend once.
+  Bearer <IMS token>` and an empty `<sessiontoken/>`. A fault carrying
+  `XSV-350114` (IMS token expired; real Campaign puts it in the detail of
+  SOP-330007, acc-js-sdk issue #108) or `XSV-350008`, or HTTP 401: renew the
+  token once and resend once.
 - `logon` (older instances), `V8SessionAuth`: `xtk:session#Logon(login,
   password, <parameters/>)` answers a session token and a security token;
   every later call carries `Cookie: __sessiontoken=<session>` and
   `X-Security-Token: <security>`, and the session token in `<sessiontoken>`
-  too, as acc-js-sdk does. Fault `XSV-350008` (session expired): log on again
-  once and resend once, signed anew, body included.
+  too, as acc-js-sdk does. A fault carrying `XSV-350008` (session expired),
+  in its faultstring or its detail: log on again once and resend once, signed
+  anew, body included. A logon answer without both tokens is refused.
 
 Faults arrive with HTTP 200, so the auths read the body of every answer that
 may carry their fault, and `to_campaign_error` reads every body whatever the
@@ -24,6 +27,7 @@ status; replies are parsed by `soap.parse_xml` (no DTD, no entities).
 """
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,17 +51,28 @@ SESSION_EXPIRED = "XSV-350008"
 IMS_TOKEN_EXPIRED = "XSV-350114"  # noqa: S105 (an error code, not a secret)
 
 
-def _is_fault(response: requests.Response, code: str) -> bool:
-    """Whether the answer is a SOAP fault carrying `code`, whatever its status."""
-    if code.encode() not in response.content:  # most answers are not parsed here
+LOGON = "xtk:session#Logon"
+# Adobe's documented refusal of a login carries no code at all, only this
+# ("Event description", Message Center: faultstring "Error while reading
+# parameters of method ...", detail "Invalid login or password. Connection denied.").
+LOGIN_REFUSED = re.compile(r"invalid login or password|connection denied", re.IGNORECASE)
+
+
+def _is_fault(response: requests.Response, *codes: str) -> bool:
+    """Whether the answer is a SOAP fault carrying one of `codes` anywhere
+    (faultstring or detail), whatever its status."""
+    if not any(code.encode() in response.content for code in codes):  # most answers are not parsed here
         return False
     fault = soap.read_reply(response.content, "").fault
-    return fault is not None and fault.code == code
+    return fault is not None and any(code in fault.codes for code in codes)
 
 
 class V8TokenAuth(RenewingAuth[str]):
-    """`V8_AUTH=ims`: the IMS bearer token; HTTP 401 or fault XSV-350114 renews
-    it once and resends once."""
+    """`V8_AUTH=ims`: the IMS bearer token; HTTP 401, or a fault carrying
+    XSV-350114 (IMS token expired) or XSV-350008 (session expired: the token
+    stands for one), renews it once and resends once. acc-js-sdk renews its
+    bearer token on XSV-350008 as well (test "Expired session refresh client
+    callback"); issue #108 shows XSV-350114 in the detail of SOP-330007."""
 
     name = "Campaign v8"
 
@@ -71,7 +86,7 @@ class V8TokenAuth(RenewingAuth[str]):
         request.headers["Authorization"] = f"Bearer {credentials}"
 
     def refused(self, response: requests.Response) -> bool:
-        return response.status_code == 401 or _is_fault(response, IMS_TOKEN_EXPIRED)
+        return response.status_code == 401 or _is_fault(response, IMS_TOKEN_EXPIRED, SESSION_EXPIRED)
 
     def renew(self, stale: str) -> str:
         return self.tokens.renew(stale)
@@ -203,8 +218,12 @@ class SoapClient:
         session = LogonSession(
             token=outputs.text("pstrSessionToken", 0), security=outputs.text("pstrSecurityToken", 2)
         )
+        # Half a session is no session: every later call would be refused (as
+        # acc-js-sdk's logon refuses an answer missing either token).
         if not session.token:
             raise CampaignAuthError("xtk:session#Logon answered no session token")
+        if not session.security:
+            raise CampaignAuthError("xtk:session#Logon answered no security token")
         logger.info("v8 logged on")
         return session
 
@@ -249,9 +268,12 @@ def to_campaign_error(
 
     - timeouts, connection errors, 429 (with `Retry-After`), 5xx without a
       fault, an unusable 200 (an HTML page, a DOCTYPE) -> `CampaignUnavailable`
-    - XSV-350008 / XSV-350114 / HTTP 401 (after the auth's one renewal), other
-      XSV faults, a redirect (not followed), 403/404 (no SOAP router at V8_URL,
-      or no rights) -> `CampaignAuthError`
+    - XSV-350008 / XSV-350114 anywhere in the fault (Campaign wraps them:
+      SOP-330007 with XSV-350114 in its detail) or HTTP 401, after the auth's
+      one renewal; any other XSV code anywhere in it; any fault answering
+      Logon, with a code or none; Adobe's code-less "Invalid login or
+      password. Connection denied."; a redirect (not followed), 403/404 (no
+      SOAP router at V8_URL, or no rights) -> `CampaignAuthError`
     - other faults (SOP-330006 unknown method, SOP-330007 bad parameters,
       SOP-330011 error while executing), anything else -> `CampaignRejected`
 
@@ -264,12 +286,12 @@ def to_campaign_error(
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     reply = soap.read_reply(response.content, action.partition("#")[2])
     fault = reply.fault
-    code = fault.code if fault is not None else ""
-    where = f"{action}: {code or 'SOAP fault'}"
-    if code == SESSION_EXPIRED:
+    codes = fault.codes if fault is not None else ()
+    where = f"{action}: {' '.join(codes) or 'SOAP fault'}"
+    if SESSION_EXPIRED in codes:
         return CampaignAuthError(f"{where} session expired")
-    if code == IMS_TOKEN_EXPIRED or status == 401:
-        return CampaignAuthError(f"{action}: IMS token refused ({code or 'HTTP 401'})")
+    if IMS_TOKEN_EXPIRED in codes or status == 401:
+        return CampaignAuthError(f"{action}: IMS token refused ({' '.join(codes) or 'HTTP 401'})")
     if status == 429:
         return CampaignUnavailable(f"{action}: throttled (HTTP 429)", retry_after=retry_after)
     if 300 <= status < 400:
@@ -277,7 +299,8 @@ def to_campaign_error(
             f"{action}: HTTP {status}, a redirect from the SOAP router, not followed (check V8_URL)"
         )
     if fault is not None:
-        if code.startswith("XSV-"):
+        refused = action == LOGON or LOGIN_REFUSED.search(fault.message) is not None
+        if refused or any(code.startswith("XSV-") for code in codes):
             return CampaignAuthError(f"{where} {fault.message[:300]}")
         return CampaignRejected(f"{where} {fault.message[:300]}")
     if status in (403, 404):

@@ -40,10 +40,15 @@ class MalformedReply(Exception):
 
 @dataclass(frozen=True)
 class Fault:
-    """A `SOAP-ENV:Fault`; `code` is the first `ABC-123456` code in it, or ""."""
+    """A `SOAP-ENV:Fault`. `codes` are the `ABC-123456` codes in it, the
+    faultstring's then the detail's; `code` is the first, or "" (some faults
+    carry none). Campaign may wrap the code that matters in another: an expired
+    IMS token comes as SOP-330007 with XSV-350114 in the detail (acc-js-sdk
+    issue #108), so callers look in `codes`, not only at `code`."""
 
     code: str
     message: str
+    codes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.message
@@ -173,9 +178,9 @@ def find_fault(root: etree._Element) -> Fault | None:
             parts = {_local(part): "".join(part.itertext()).strip() for part in _children(child)}
             message = parts.get("faultstring", "") or parts.get("faultcode", "") or "SOAP fault"
             detail = parts.get("detail", "")
-            match = FAULT_CODE.search(message) or FAULT_CODE.search(detail)
+            codes = tuple(dict.fromkeys(FAULT_CODE.findall(message) + FAULT_CODE.findall(detail)))
             full = f"{message} ({detail})" if detail and detail not in message else message
-            return Fault(code=match.group(1) if match else "", message=full[:1000])
+            return Fault(code=codes[0] if codes else "", message=full[:1000], codes=codes)
     return None
 
 

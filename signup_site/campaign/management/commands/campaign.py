@@ -156,8 +156,13 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> Any:
         if options["area"] == "check":
             return self._check(options)
-        backend = self._backend(options.get("backend"))
         area, verb = options["area"], options.get("verb")
+        if area in ("subscribe", "unsubscribe") and not options["service"].strip():
+            # Refused whatever the backend: on v8, Unsubscribe without a service
+            # name puts the person on the denylist, every channel (Adobe,
+            # "Business oriented APIs").
+            raise CommandError(f"{area}: the service name is empty (e.g. NEWSLETTER)", returncode=2)
+        backend = self._backend(options.get("backend"))
         if area == "profile" and verb == "create":
             return asdict(backend.create_profile(_fields(options)))
         if area == "profile" and verb == "get":
