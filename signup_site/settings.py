@@ -6,6 +6,7 @@ defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,14 +34,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
 
 
 def env_float(name: str, default: float) -> float:
@@ -80,6 +84,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "axes",
     "signup_site.campaign",
     "signup_site.web",
     "signup_site.emulator",
@@ -96,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "signup_site.urls"
@@ -140,6 +147,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The admin's login lockout (django-axes). A username is locked out from one
+# address after ADMIN_LOCKOUT_FAILURES wrong passwords, so an attacker cannot
+# lock the real operator out from elsewhere; an address is locked out after
+# ADMIN_LOCKOUT_IP_FAILURES wrong passwords whatever the usernames, so it
+# cannot try a few passwords for each of many usernames. Both lift
+# ADMIN_LOCKOUT_MINUTES after the last failure (a try while locked counts as
+# one), or at once with `manage.py axes_reset_ip ADDRESS`.
+ADMIN_LOCKOUT_FAILURES = env_int("ADMIN_LOCKOUT_FAILURES", 5, minimum=1)
+ADMIN_LOCKOUT_IP_FAILURES = env_int(
+    "ADMIN_LOCKOUT_IP_FAILURES", max(20, ADMIN_LOCKOUT_FAILURES), minimum=ADMIN_LOCKOUT_FAILURES
+)
+ADMIN_LOCKOUT_MINUTES = env_int("ADMIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = ADMIN_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOCKOUT_MINUTES)
+# In this order: AdminLockoutHandler reads the per-IP count second.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "signup_site.web.lockout.AdminLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "signup_site.web.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "signup_site.web.proxies.client_ip"
+# A success must not wipe the address's failures with other usernames: one
+# staff account would then buy unlimited tries at another's password.
+AXES_RESET_ON_SUCCESS = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -215,7 +250,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies in front of the site append to X-Forwarded-For: the
-# client address recorded as consent evidence is taken that many hops back.
+# client address (consent evidence, the admin's lockout) is taken that many
+# hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Email for the site's own messages (and the local Campaign's): EMAIL_URL in

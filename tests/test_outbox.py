@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
@@ -326,7 +327,8 @@ def test_refused_credentials_hold_deliveries_and_say_so(
     assert health.status_code == 200  # the pages work: keep the site in the load balancer
     assert (health.json()["status"], health.json()["campaign"]) == ("degraded", "misconfigured")
     User.objects.create_superuser("ops", "ops@example.com", "a-long-password-1")
-    client.login(username="ops", password="a-long-password-1")
+    # django-axes checks every login against its request: the test client's needs one (axes' docs).
+    assert client.login(request=HttpRequest(), username="ops", password="a-long-password-1")
     page = client.get("/admin/campaign/change/")
     assert "deliveries to Campaign are held" in page.content.decode()
 
