@@ -5,6 +5,7 @@ defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 """
 
 import os
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -57,6 +58,19 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
 
 
+def env_url_prefix(name: str, default: str) -> str:
+    """A path prefix to mount pages under, as `path()` takes it: `ops/admin/`."""
+    value = env_str(name) or default
+    # No leading slash (Django's routes have none), a trailing one, and plain
+    # segments only: `<...>` would be read as a converter, `.` and `..` moved by browsers.
+    if not re.fullmatch(r"(?:(?!\.+/)[A-Za-z0-9._~-]+/)+", value):
+        raise ImproperlyConfigured(
+            f"{name} must be like admin/ or ops/admin/ (letters, digits, . _ ~ -; "
+            f"no leading /, a trailing /), not {value!r}"
+        )
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -106,6 +120,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "signup_site.urls"
+# Where the admin is mounted: off the well-known admin/, scanners find no login form to try.
+ADMIN_URL = env_url_prefix("DJANGO_ADMIN_URL", "admin/")
 WSGI_APPLICATION = "signup_site.wsgi.application"
 
 TEMPLATES = [
@@ -393,5 +409,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # Failed logins and lockouts are warnings (usernames and addresses
+        # masked); axes' start banner and housekeeping are not worth a line.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from pytest_django import Settings
 
 from signup_site.campaign.models import (
@@ -152,7 +153,7 @@ def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) ->
 
     admin = Client()
     admin.force_login(User.objects.create_superuser("admin", "admin@example.com", "pw"))
-    page = html_of(admin.get("/admin/campaign/optout/"))
+    page = html_of(admin.get(reverse("admin:campaign_optout_changelist")))
     assert "I get too many emails" in page
     assert "Weekly is plenty" in page
     assert "Opt-outs per reason" in page
