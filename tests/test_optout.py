@@ -87,6 +87,38 @@ def test_one_click_repeated_records_one_opt_out(sam: Subscriber) -> None:
     assert OptOut.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("with_topic", "body"),
+    [
+        (False, {}),  # a scanner's or a prefetcher's empty POST
+        (False, {"scope": ""}),
+        (False, {"scope": "everything"}),
+        (False, {"scope": "topic"}),  # no topic on an all-email link
+        (True, {}),
+        (True, {"List-Unsubscribe": "One-Click please"}),
+    ],
+)
+def test_a_post_without_an_explicit_choice_changes_nothing(
+    client: Client, sam: Subscriber, offers: Topic, with_topic: bool, body: dict[str, str]
+) -> None:
+    path = unsubscribe_path(sam, offers if with_topic else None)
+    response = client.post(path, body)
+    assert response.status_code == 200
+    page = html_of(response)
+    assert "Nothing was changed" in page
+    assert '<form method="post"' in page  # the page again, to choose
+    assert not OptOut.objects.exists()
+    run_worker()
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
+    assert LocalProfile.objects.get().black_list_email is False
+
+
+def test_the_all_email_page_sends_its_choice(client: Client, sam: Subscriber) -> None:
+    page = html_of(client.get(unsubscribe_path(sam)))
+    assert '<button type="submit" name="scope" value="all"' in page
+    assert "Nothing was changed" not in page
+
+
 def test_topic_link_leaves_only_that_topic(client: Client, sam: Subscriber, offers: Topic) -> None:
     path = link_in(mail.outbox[-1], "/unsubscribe/")  # the special-offer email's link names its topic
     page = html_of(client.get(path))
@@ -101,7 +133,7 @@ def test_topic_link_leaves_only_that_topic(client: Client, sam: Subscriber, offe
 
 def test_all_email_opt_out_sets_blacklist_and_undo_restores_exactly(client: Client, sam: Subscriber) -> None:
     path = unsubscribe_path(sam)
-    response = client.post(path)
+    response = client.post(path, {"scope": "all"})
     assert response.status_code == 200
     assert "You are unsubscribed" in html_of(response)
     run_worker()
@@ -132,7 +164,7 @@ def test_undo_refuses_someone_elses_opt_out(client: Client, sam: Subscriber, new
     sign_up(client, "other@example.com", newsletter)
     confirm_latest(client)
     other = Subscriber.objects.get(email="other@example.com")
-    client.post(unsubscribe_path(other))
+    client.post(unsubscribe_path(other), {"scope": "all"})
     theirs = OptOut.objects.get()
     response = client.post(f"{unsubscribe_path(sam)}undo/", {"optout": str(theirs.public_id)})
     assert response.status_code == 400
@@ -141,7 +173,7 @@ def test_undo_refuses_someone_elses_opt_out(client: Client, sam: Subscriber, new
 
 def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) -> None:
     path = unsubscribe_path(sam)
-    client.post(path)
+    client.post(path, {"scope": "all"})
     optout = OptOut.objects.get()
     response = client.post(
         f"{path}reason/",
@@ -163,7 +195,7 @@ def test_reason_is_stored_and_shown_in_admin(client: Client, sam: Subscriber) ->
 def test_suppression_is_honoured_by_the_site_at_once(
     client: Client, sam: Subscriber, newsletter: Topic
 ) -> None:
-    client.post(unsubscribe_path(sam))
+    client.post(unsubscribe_path(sam), {"scope": "all"})
     # Campaign has not heard yet, and a topic message would go out: the site holds it.
     newsletter.opt_in_message = "welcome"
     newsletter.save()
@@ -181,7 +213,7 @@ def test_suppression_is_honoured_by_the_site_at_once(
 def test_resignup_after_opting_out_needs_confirmation_even_without_double_opt_in(
     client: Client, sam: Subscriber, newsletter: Topic, settings: Settings
 ) -> None:
-    client.post(unsubscribe_path(sam))
+    client.post(unsubscribe_path(sam), {"scope": "all"})
     run_worker()
     settings.SIGNUP_DOUBLE_OPT_IN = False
     mail.outbox.clear()
