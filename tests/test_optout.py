@@ -16,6 +16,7 @@ from signup_site.campaign.models import (
     Subscriber,
     Topic,
 )
+from signup_site.campaign.optouts import UnsubscribeTarget, find_unsubscribe_target
 from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
 
@@ -146,6 +147,56 @@ def test_all_email_opt_out_sets_blacklist_and_undo_restores_exactly(client: Clie
     run_worker()
     assert LocalProfile.objects.get().black_list_email is False
     assert OptOut.objects.get().ended_by == OptOut.Ended.UNDONE
+
+
+@pytest.fixture
+def retired_list_link(sam: Subscriber) -> str:
+    """An unsubscribe link for a topic deleted since its email went out."""
+    retired = Topic.objects.create(slug="spring-sale", label="Spring Sale", service_name="SPRING_SALE")
+    path = unsubscribe_path(sam, retired)
+    retired.delete()
+    return path
+
+
+def test_the_finder_tells_a_missing_topic_from_no_topic(sam: Subscriber, offers: Topic) -> None:
+    person = sam.public_id.hex
+    assert find_unsubscribe_target(person) == UnsubscribeTarget(sam, None, topic_gone=False)
+    assert find_unsubscribe_target(person, offers.slug) == UnsubscribeTarget(sam, offers, topic_gone=False)
+    assert find_unsubscribe_target(person, "spring-sale") == UnsubscribeTarget(sam, None, topic_gone=True)
+    assert find_unsubscribe_target("0" * 32, offers.slug) is None
+
+
+def test_a_link_to_a_list_that_no_longer_exists_says_so_and_offers_all_email(
+    client: Client, sam: Subscriber, retired_list_link: str
+) -> None:
+    page = html_of(client.get(retired_list_link))
+    assert "The list this link was for no longer exists" in page
+    assert "Press the button and we will stop sending you all" not in page
+    assert '<button type="submit" name="scope" value="all"' in page
+    assert 'value="topic"' not in page
+    # Neither an empty POST nor the missing topic opts out of anything.
+    for body in ({}, {"scope": "topic"}):
+        response = client.post(retired_list_link, body)
+        assert "Nothing was changed" in html_of(response)
+    assert not OptOut.objects.exists()
+
+    response = client.post(retired_list_link, {"scope": "all"})  # the explicit button
+    assert "You will no longer receive our marketing emails." in html_of(response)
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is True
+
+
+def test_one_click_on_a_link_to_a_list_that_no_longer_exists_changes_nothing(
+    sam: Subscriber, retired_list_link: str
+) -> None:
+    response = Client(enforce_csrf_checks=True).post(retired_list_link, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200  # RFC 8058: the sender answers 200, no redirect
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "no longer exists" in response.content.decode()
+    assert not OptOut.objects.exists()
+    run_worker()
+    assert LocalProfile.objects.get().black_list_email is False
+    assert subscriptions() == {"NEWSLETTER", "SPECIAL_OFFERS"}
 
 
 def test_undo_of_a_topic_opt_out_resubscribes_that_topic(

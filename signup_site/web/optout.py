@@ -35,6 +35,13 @@ def page(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpRes
     subscriber, topic = target.subscriber, target.topic
     if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
         # RFC 8058: answer 200 (never a redirect) with no further interaction.
+        if target.topic_gone:
+            # The click asked to leave one list, which is gone: stopping all
+            # email instead would take away what the person never withdrew. An
+            # error would only make the mail provider retry or distrust the header.
+            return HttpResponse(
+                "That list no longer exists: nothing was changed.\n", content_type="text/plain; charset=utf-8"
+            )
         optouts.opt_out(subscriber, topic, OptOut.Via.ONE_CLICK)
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
     scope = request.POST.get("scope") if request.method == "POST" else None
@@ -43,7 +50,12 @@ def page(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpRes
         return render(
             request, "web/optout_done.html", {"optout": optout, "token": token, "form": OptOutReasonForm()}
         )
-    context = {"topic": topic, "token": token, "no_choice": request.method == "POST"}
+    context = {
+        "topic": topic,
+        "topic_gone": target.topic_gone,
+        "token": token,
+        "no_choice": request.method == "POST",
+    }
     return render(request, "web/optout.html", context)
 
 
