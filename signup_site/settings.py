@@ -5,7 +5,9 @@ defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 """
 
 import os
+import re
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,14 +35,17 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
 
 
 def env_float(name: str, default: float) -> float:
@@ -51,6 +56,19 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
+def env_url_prefix(name: str, default: str) -> str:
+    """A path prefix to mount pages under, as `path()` takes it: `ops/admin/`."""
+    value = env_str(name) or default
+    # No leading slash (Django's routes have none), a trailing one, and plain
+    # segments only: `<...>` would be read as a converter, `.` and `..` moved by browsers.
+    if not re.fullmatch(r"(?:(?!\.+/)[A-Za-z0-9._~-]+/)+", value):
+        raise ImproperlyConfigured(
+            f"{name} must be like admin/ or ops/admin/ (letters, digits, . _ ~ -; "
+            f"no leading /, a trailing /), not {value!r}"
+        )
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -80,6 +98,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "axes",
     "signup_site.campaign",
     "signup_site.web",
     "signup_site.emulator",
@@ -96,9 +115,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "signup_site.urls"
+# Where the admin is mounted: off the well-known admin/, scanners find no login form to try.
+ADMIN_URL = env_url_prefix("DJANGO_ADMIN_URL", "admin/")
 WSGI_APPLICATION = "signup_site.wsgi.application"
 
 TEMPLATES = [
@@ -140,6 +163,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The admin's login lockout (django-axes). A username is locked out from one
+# address after ADMIN_LOCKOUT_FAILURES wrong passwords, so an attacker cannot
+# lock the real operator out from elsewhere; an address is locked out after
+# ADMIN_LOCKOUT_IP_FAILURES wrong passwords whatever the usernames, so it
+# cannot try a few passwords for each of many usernames. Both lift
+# ADMIN_LOCKOUT_MINUTES after the last failure (a try while locked counts as
+# one), or at once with `manage.py axes_reset_ip ADDRESS`.
+ADMIN_LOCKOUT_FAILURES = env_int("ADMIN_LOCKOUT_FAILURES", 5, minimum=1)
+ADMIN_LOCKOUT_IP_FAILURES = env_int(
+    "ADMIN_LOCKOUT_IP_FAILURES", max(20, ADMIN_LOCKOUT_FAILURES), minimum=ADMIN_LOCKOUT_FAILURES
+)
+ADMIN_LOCKOUT_MINUTES = env_int("ADMIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = ADMIN_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=ADMIN_LOCKOUT_MINUTES)
+# In this order: AdminLockoutHandler reads the per-IP count second.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "signup_site.web.lockout.AdminLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "signup_site.web.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "signup_site.web.proxies.client_ip"
+# A success must not wipe the address's failures with other usernames: one
+# staff account would then buy unlimited tries at another's password.
+AXES_RESET_ON_SUCCESS = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -215,7 +266,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies in front of the site append to X-Forwarded-For: the
-# client address recorded as consent evidence is taken that many hops back.
+# client address (consent evidence, the admin's lockout) is taken that many
+# hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Email for the site's own messages (and the local Campaign's): EMAIL_URL in
@@ -357,5 +409,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # Failed logins and lockouts are warnings (usernames and addresses
+        # masked); axes' start banner and housekeeping are not worth a line.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,13 +1,17 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     # Development pages answer 404 unless DJANGO_DEBUG is on (checked per request).
     path("dev/", include("signup_site.web.dev_urls")),
     # The Campaign emulators answer 404 unless CAMPAIGN_EMULATOR and DEBUG are on.
     path("emulator/", include("signup_site.emulator.urls")),
     path("", include("signup_site.web.urls")),
+    # Last, so that a DJANGO_ADMIN_URL such as signup/ cannot hide a public page
+    # behind the admin's catch-all. Read when the URL configuration loads: this
+    # is the site's own configuration, not library code.
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 handler400 = "signup_site.web.errors.bad_request"

@@ -4,6 +4,8 @@ configuration is parsed once, and a wrong value fails `manage.py check`
 naming the variable."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,52 @@ def test_env_example_lists_every_variable_the_settings_read() -> None:
     assert len(read) > 40
     assert sorted(read - listed) == [], "variables missing from .env.example"
     assert sorted(listed - read) == [], "variables in .env.example that nothing reads"
+
+
+# --- the site's own settings, read when it starts ---------------------------------------------
+
+
+def start(variable: str, value: str) -> subprocess.CompletedProcess[str]:
+    """As an operator starts it: a real process, the settings read from the environment."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "DJANGO_DEBUG": "true", variable: value},
+        check=False,
+    )
+
+
+def start_fails_naming(variable: str, value: str) -> None:
+    result = start(variable, value)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ADMIN_LOCKOUT_FAILURES", "0"),
+        ("ADMIN_LOCKOUT_FAILURES", "five"),
+        ("ADMIN_LOCKOUT_MINUTES", "0"),
+        ("ADMIN_LOCKOUT_IP_FAILURES", "3"),  # fewer than one username may fail from one address
+    ],
+)
+def test_a_malformed_admin_lockout_setting_stops_the_site(variable: str, value: str) -> None:
+    start_fails_naming(variable, value)
+
+
+@pytest.mark.parametrize("value", ["/admin/", "admin", "ops//admin/", "ops/<int:pk>/", "../", "ops admin/"])
+def test_a_malformed_admin_url_stops_the_site(value: str) -> None:
+    start_fails_naming("DJANGO_ADMIN_URL", value)
+
+
+def test_an_admin_url_a_few_segments_deep_is_fine() -> None:
+    result = start("DJANGO_ADMIN_URL", "ops/admin-3f9c/")
+    assert (result.returncode, result.stderr) == (0, "")
 
 
 # --- the campaign configuration, checked at start-up ------------------------------------------

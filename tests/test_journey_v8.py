@@ -113,7 +113,7 @@ def test_journey_on_v8(
 
     # Opt out of everything (the "all email" link): blackListEmail through IngestExt.
     everything = f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=Subscriber.objects.get().public_id.hex)}/"
-    assert client.post(everything).status_code == 200
+    assert client.post(everything, {"scope": "all"}).status_code == 200
     run_worker()
     assert emulator.actions()[-1] == "xtk:session#IngestExt"
     emulator.replicate()

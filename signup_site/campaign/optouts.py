@@ -15,19 +15,29 @@ from .models import Change, OptOut, Subscriber, Topic
 
 @dataclass(frozen=True)
 class UnsubscribeTarget:
-    """What an unsubscribe link names: the person, and the topic (None: all email)."""
+    """What an unsubscribe link names: the person, and the topic (None: all
+    email), unless `topic_gone`: the link named a topic that no longer exists
+    (deleted since the email went out). Such a link names neither that topic
+    nor all email, and opts out of nothing by itself."""
 
     subscriber: Subscriber
     topic: Topic | None
+    topic_gone: bool = False
 
 
 def find_unsubscribe_target(subscriber_id: object, topic_slug: object = None) -> UnsubscribeTarget | None:
-    """The person and topic an unsubscribe link names; None for an unknown person."""
+    """The person and topic an unsubscribe link names; None for an unknown person.
+
+    A link without a topic is about all email; a link whose topic is gone
+    comes back with `topic=None, topic_gone=True`, never as "all email".
+    """
     subscriber = Subscriber.objects.by_public_id(subscriber_id)
     if subscriber is None:
         return None
-    topic = Topic.objects.filter(slug=str(topic_slug)).first() if topic_slug else None
-    return UnsubscribeTarget(subscriber, topic)
+    if not topic_slug:
+        return UnsubscribeTarget(subscriber, None)
+    topic = Topic.objects.filter(slug=str(topic_slug)).first()
+    return UnsubscribeTarget(subscriber, topic, topic_gone=topic is None)
 
 
 def find_own_optout(subscriber: Subscriber, public_id: object) -> OptOut | None:

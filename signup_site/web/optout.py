@@ -1,6 +1,10 @@
 """The opt-out page, and RFC 8058 one-click unsubscribe.
 
-GET and HEAD only describe; POST acts at once. The signed token in the URL is
+GET and HEAD only describe. A POST acts at once on an explicit choice: the
+page's `scope` (`all`, or `topic` on a link that names one) or the RFC 8058
+body `List-Unsubscribe=One-Click`; any other POST (empty, as a link scanner
+or a prefetcher may send) changes nothing and shows the page again. The
+signed token in the URL is
 the credential, so the view is exempt from CSRF: a mail client's one-click
 POST carries no cookie and no CSRF token, and a forged cross-site POST would
 need the token, which would let it POST directly anyway.
@@ -31,15 +35,28 @@ def page(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpRes
     subscriber, topic = target.subscriber, target.topic
     if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
         # RFC 8058: answer 200 (never a redirect) with no further interaction.
+        if target.topic_gone:
+            # The click asked to leave one list, which is gone: stopping all
+            # email instead would take away what the person never withdrew. An
+            # error would only make the mail provider retry or distrust the header.
+            return HttpResponse(
+                "That list no longer exists: nothing was changed.\n", content_type="text/plain; charset=utf-8"
+            )
         optouts.opt_out(subscriber, topic, OptOut.Via.ONE_CLICK)
         return HttpResponse("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
-    if request.method != "POST":
-        return render(request, "web/optout.html", {"topic": topic, "token": token})
-    chosen = topic if topic is not None and request.POST.get("scope") == "topic" else None
-    optout = optouts.opt_out(subscriber, chosen, OptOut.Via.PAGE)
-    return render(
-        request, "web/optout_done.html", {"optout": optout, "token": token, "form": OptOutReasonForm()}
-    )
+    scope = request.POST.get("scope") if request.method == "POST" else None
+    if scope == "all" or (scope == "topic" and topic is not None):
+        optout = optouts.opt_out(subscriber, topic if scope == "topic" else None, OptOut.Via.PAGE)
+        return render(
+            request, "web/optout_done.html", {"optout": optout, "token": token, "form": OptOutReasonForm()}
+        )
+    context = {
+        "topic": topic,
+        "topic_gone": target.topic_gone,
+        "token": token,
+        "no_choice": request.method == "POST",
+    }
+    return render(request, "web/optout.html", context)
 
 
 def goodbye_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -16,15 +16,7 @@ from signup_site.campaign.signups import Evidence, SignupRequest
 from .consent import CONSENT_VERSION, consent_sha256, consent_text
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address, trusting as many X-Forwarded-For hops as configured."""
-    hops = settings.TRUSTED_PROXY_COUNT
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if hops and len(forwarded) >= hops and forwarded[-hops]:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or None
+from .proxies import client_ip
 
 
 def evidence_for(request: HttpRequest, wording: str) -> Evidence:
