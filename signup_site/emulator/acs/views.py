@@ -6,11 +6,14 @@ Every resource carries its own absolute `href`, and profiles and services
 carry `subscriptions.href`: a client that follows links never needs to build
 one. Transactional events are served under the tenant of
 EMULATOR_ACS["TRANSACTIONAL_API"] only: under the organization (or any other
-segment) the answer is a 404, as on a real instance.
+segment) the answer is a 404, as on a real instance. An event's `href` is
+relative (`mc<tenant>/<EVENT_ID>/<PKey>`), as "Transactional messages" shows
+it; its status answers a GET (Adobe's page) and a POST (Adobe's SDK).
 """
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from django.core.mail import EmailMessage, mailers
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -205,15 +208,24 @@ def _check_event(api: str, event_id: str) -> None:
 
 
 def render_event(request: HttpRequest, org: str, api: str, event: dict[str, Any]) -> dict[str, Any]:
-    href = _link(request, "event-status", org=org, api=api, event_id=event["eventId"], pkey=event["PKey"])
+    href = f"{api}/{quote(event['eventId'])}/{quote(event['PKey'], safe='@')}"
     return {**_public(event), "href": href, "type": "transactional"}
+
+
+def read_event(request: HttpRequest) -> dict[str, Any]:
+    """The event's JSON, read as Campaign reads it: "You must add a charset"
+    ("Transactional messages"); without one, each byte is one character
+    (ISO-8859-1), so "Café" sent as UTF-8 becomes "CafÃ©" in the message, as
+    Adobe's note on special characters in transactional emails describes."""
+    charset = request.content_params.get("charset")
+    return read_json(request, encoding=None if charset else "iso-8859-1")
 
 
 @acs_api("POST")
 def event(request: HttpRequest, org: str, api: str, event_id: str) -> HttpResponse:
     """POST {"email": ..., "ctx": {...}}: queued as pending; mailed when SEND_MAIL is on."""
     _check_event(api, event_id)
-    data = read_json(request)
+    data = read_event(request)
     email, ctx = data.get("email"), data.get("ctx", {})
     if not isinstance(email, str) or not email:
         raise Invalid("The 'email' property is mandatory")
@@ -228,13 +240,21 @@ def event(request: HttpRequest, org: str, api: str, event_id: str) -> HttpRespon
     return JsonResponse(render_event(request, org, api, created), status=201)
 
 
-@acs_api("GET")
+@acs_api("GET", "POST")
 def event_status(request: HttpRequest, org: str, api: str, event_id: str, pkey: str) -> HttpResponse:
+    """GET, as "Transactional messages" says; POST too, as Adobe's SDK sends
+    (its spec/api.json declares `getTransactionalEvent` as a POST)."""
     _check_event(api, event_id)
     found = STORE.advance_event(pkey)
     if found is None or found["eventId"] != event_id:
         raise NotFound(f"The event '{pkey}' does not exist")
     return JsonResponse(render_event(request, org, api, found))
+
+
+@acs_api("GET", "POST", "PUT", "PATCH", "DELETE")
+def no_resource(request: HttpRequest, org: str, rest: str = "") -> HttpResponse:
+    """A path that names no resource (under a known organization: a 404)."""
+    raise NotFound("Resource not found")
 
 
 def _mail_event(event_id: str, email: str, ctx: dict[str, Any]) -> None:
