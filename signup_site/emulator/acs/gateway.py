@@ -143,7 +143,9 @@ def acs_api(*methods: str) -> Callable[[View], View]:
                 request,
                 response.status_code,
                 request.path.removeprefix(MOUNT),
-                content_type=request.headers.get("Content-Type", ""),
+                # Of a body only: the WSGI server says text/plain when a
+                # request has no Content-Type, which a GET would then show.
+                content_type=request.headers.get("Content-Type", "") if request.body else "",
             )
             return response
 
