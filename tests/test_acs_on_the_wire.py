@@ -10,8 +10,11 @@ from django.core.management import CommandError, call_command
 
 from signup_site.campaign.backends import get_backend
 from signup_site.campaign.backends.acs import ACSBackend
+from signup_site.campaign.backends.base import Message, ProfileFields
 from signup_site.campaign.errors import CampaignMisconfigured, CampaignUnavailable
-from tests.acs_support import ORGANIZATION, Emulator, use_acs_emulator
+from tests.acs_support import ORGANIZATION, TRANSACTIONAL_API, Emulator, resource, use_acs_emulator
+
+JSON_UTF8 = "application/json;charset=utf-8"
 
 
 @pytest.fixture
@@ -55,3 +58,31 @@ def test_a_wrong_organization_exits_with_the_configuration_code(live_server: Any
 def test_the_right_organization_still_works(emulator: Emulator, acs: ACSBackend) -> None:
     assert {"NEWSLETTER", "SPECIAL_OFFERS"} <= {service.name for service in acs.list_services()}
     assert {entry["path"].split("/")[1] for entry in emulator.log("acs")} == {ORGANIZATION}
+
+
+# --- the charset of bodies ------------------------------------------------------------------
+
+
+def test_transactional_events_declare_utf8(emulator: Emulator, acs: ACSBackend) -> None:
+    """ "Transactional messages": Content-Type application/json, "You must add
+    a charset"; the context's special characters arrive intact."""
+    context = {"firstName": "Zoë", "couponCode": "ÉTÉ-2025"}
+    acs.send_message(Message(name="welcome", email="zoe@example.com", language="en", context=context))
+    [event] = [entry for entry in emulator.log("acs") if entry["method"] == "POST"]
+    assert resource(event["path"]) == f"{TRANSACTIONAL_API}/EVTwelcome"
+    assert event["content_type"] == JSON_UTF8
+    assert emulator.events()[0]["ctx"] == context
+
+
+def test_every_body_declares_utf8(emulator: Emulator, acs: ACSBackend) -> None:
+    pkey = acs.create_profile(ProfileFields(email="zoe@example.com", first_name="Zoë")).pkey
+    acs.update_profile(pkey, ProfileFields(last_name="Müller"))
+    acs.subscribe(pkey, "NEWSLETTER")
+    entries = emulator.log("acs")
+    with_body = {f"{e['method']} {resource(e['path'])}": e["content_type"] for e in entries if e["body"]}
+    assert with_body == {
+        "POST profile": JSON_UTF8,
+        "PATCH profile/{PKey}": JSON_UTF8,
+        "POST profile/{PKey}/subscriptions/": JSON_UTF8,
+    }
+    assert emulator.profiles("zoe@example.com")[0]["lastName"] == "Müller"

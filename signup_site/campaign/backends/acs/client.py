@@ -53,6 +53,11 @@ VALIDATION = re.compile(
 # most likely an organization that is not the one of the credentials ("API
 # troubleshooting"). Retrying cannot fix a setting.
 NO_ROUTE = re.compile(r"check your URI", re.IGNORECASE)
+# "Transactional messages": the request "must contain a Content-Type:
+# application/json header. You must add a charset". The SDK's spec/api.json
+# gives every call that Content-Type as its default, so every JSON body here
+# carries it (requests encodes `json=` bodies as UTF-8).
+JSON_UTF8 = "application/json;charset=utf-8"
 CAMPAIGN_CODE = re.compile(r"\b[A-Z]{3}-\d{6}\b")
 EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>@]+\.[A-Za-z]{2,}")
 # PKeys are identifiers: kept out of error messages (they reach the admin).
@@ -61,8 +66,9 @@ PKEY = re.compile(r"(?<![\w.])@[\w\-+/=]{6,}")
 
 class ACSAuth(RenewingAuth[str]):
     """Signs with the IMS bearer token, the API key and `Cache-Control:
-    no-cache` ("Setting up API access"); a 401, or a 403 that is not about the
-    API key, renews the token once and resends once (`RenewingAuth`)."""
+    no-cache` ("Setting up API access"), and declares a body's charset
+    (`JSON_UTF8`); a 401, or a 403 that is not about the API key, renews the
+    token once and resends once (`RenewingAuth`)."""
 
     name = "ACS"
 
@@ -77,6 +83,8 @@ class ACSAuth(RenewingAuth[str]):
         request.headers["Authorization"] = f"Bearer {credentials}"
         request.headers["X-Api-Key"] = self.api_key
         request.headers["Cache-Control"] = "no-cache"
+        if request.body is not None and request.headers.get("Content-Type") == "application/json":
+            request.headers["Content-Type"] = JSON_UTF8
 
     def refused(self, response: requests.Response) -> bool:
         """401 (gateway 401013: bad or expired token), or a 403 a fresh token
