@@ -217,7 +217,7 @@ def read_event(request: HttpRequest) -> dict[str, Any]:
     ("Transactional messages"); without one, each byte is one character
     (ISO-8859-1), so "Café" sent as UTF-8 becomes "CafÃ©" in the message, as
     Adobe's note on special characters in transactional emails describes."""
-    charset = request.content_params.get("charset")
+    charset = (request.content_params or {}).get("charset")
     return read_json(request, encoding=None if charset else "iso-8859-1")
 
 
