@@ -52,20 +52,27 @@ def render_service(request: HttpRequest, org: str, service: dict[str, Any]) -> d
     }
 
 
-def render_subscription(request: HttpRequest, org: str, subscription: dict[str, Any]) -> dict[str, Any]:
+def render_subscription(
+    request: HttpRequest, org: str, subscription: dict[str, Any], *, created: bool = False
+) -> dict[str, Any]:
+    """A subscription as the listings show it ("Retrieving subscriptions");
+    the answer to the POST that `created` it has an empty `serviceName`, as
+    both samples of "Performing subscriptions" show: read the listing."""
     service = STORE.services.get(subscription["service"], {})
     profile = STORE.profiles.get(subscription["profile"], {})
+    name, label = service.get("name", ""), service.get("label", "")
     return {
         "PKey": subscription["PKey"],
         "href": _link(
             request, "subscription", org=org, service=subscription["service"], pkey=subscription["PKey"]
         ),
         "created": subscription["created"],
-        "serviceName": service.get("name", ""),
+        "serviceName": "" if created else name,
         "service": {
             "PKey": subscription["service"],
-            "name": service.get("name", ""),
-            "label": service.get("label", ""),
+            "name": name,
+            "label": label,
+            "title": f"{label} ({name})",
             "href": _link(request, "service", org=org, pkey=subscription["service"]),
         },
         "subscriber": {
@@ -136,7 +143,7 @@ def profile_subscriptions(request: HttpRequest, org: str, pkey: str) -> HttpResp
     _profile_or_404(pkey)
     if request.method == "POST":
         subscription = STORE.subscribe(pkey, _pkey_of(read_json(request), "service"))
-        return JsonResponse(render_subscription(request, org, subscription), status=201)
+        return JsonResponse(render_subscription(request, org, subscription, created=True), status=201)
     found = STORE.subscriptions_where(profile=pkey)
     return paginate(request, found, lambda item: render_subscription(request, org, item))
 
@@ -179,7 +186,7 @@ def service_subscriptions(request: HttpRequest, org: str, pkey: str) -> HttpResp
     _service_or_404(pkey)
     if request.method == "POST":
         subscription = STORE.subscribe(_pkey_of(read_json(request), "subscriber"), pkey)
-        return JsonResponse(render_subscription(request, org, subscription), status=201)
+        return JsonResponse(render_subscription(request, org, subscription, created=True), status=201)
     found = STORE.subscriptions_where(service=pkey)
     return paginate(request, found, lambda item: render_subscription(request, org, item))
 
