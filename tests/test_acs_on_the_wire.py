@@ -7,14 +7,20 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
-from signup_site.campaign.backends import get_backend
+from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.acs import ACSBackend
 from signup_site.campaign.backends.base import Message, ProfileFields
 from signup_site.campaign.errors import CampaignMisconfigured, CampaignUnavailable
+from signup_site.campaign.models import Change, LocalService, Topic, TopicTranslation
+from signup_site.campaign.seed import seed_default_topics
 from tests.acs_support import ORGANIZATION, TRANSACTIONAL_API, Emulator, resource, use_acs_emulator
+from tests.helpers import confirm_latest, make_due, run_worker, sign_up
 
 JSON_UTF8 = "application/json;charset=utf-8"
+# The live server reads the site's database through its own connection.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -53,6 +59,28 @@ def test_a_wrong_organization_exits_with_the_configuration_code(live_server: Any
         call_command("campaign", "services", stdout=StringIO(), stderr=stderr)
     assert raised.value.returncode == 6  # "credentials or configuration"
     assert "ACS_ORGANIZATION" in str(raised.value)
+
+
+def test_the_outbox_names_the_setting_and_delivers_once_it_is_fixed(live_server: Any, settings: Any) -> None:
+    """What the operator sees: the change waits with an error naming
+    ACS_ORGANIZATION; once the setting is fixed, it is delivered."""
+    seed_default_topics(Topic, TopicTranslation, LocalService)  # live_server flushed them
+    emulator = use_acs_emulator(live_server, settings, ACS_ORGANIZATION="acme-mkt-prod9")
+    site = Client()
+    sign_up(site, "ops@example.com", Topic.objects.get(slug="newsletter"), first_name="Ops")
+    confirm_latest(site)
+    waiting = Change.objects.filter(status=Change.Status.PENDING).order_by("id").first()
+    assert waiting is not None
+    assert waiting.last_error.startswith("CampaignMisconfigured:")
+    assert "ACS_ORGANIZATION" in waiting.last_error
+    assert emulator.profiles() == []
+
+    settings.ACS_ORGANIZATION = ORGANIZATION
+    reset_backends()
+    make_due()
+    run_worker()
+    assert [profile["firstName"] for profile in emulator.profiles("ops@example.com")] == ["Ops"]
+    assert emulator.subscriptions("ops@example.com") == ["NEWSLETTER"]
 
 
 def test_the_right_organization_still_works(emulator: Emulator, acs: ACSBackend) -> None:
