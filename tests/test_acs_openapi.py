@@ -52,6 +52,11 @@ def entry(method: str, path: str, **fields: Any) -> dict[str, Any]:
         entry("POST", f"/mcacme/EVTwelcome/{PKEY}"),
         # Exceptions: links the API returns.
         entry("GET", f"/profileAndServices/profile/{PKEY}/subscriptions/"),
+        entry(
+            "GET",
+            f"/profileAndServices/profile/{PKEY}/subscriptions/",
+            query={"_lineCount": ["25"], "_lineStart": [PKEY]},
+        ),
         entry("POST", f"/profileAndServices/profile/{PKEY}/subscriptions/", body={"service": {"PKey": PKEY}}),
         entry("DELETE", f"/profileAndServices/service/{PKEY}/subscriptions/{PKEY}"),
         # A declared body, of the declared media type and shape.
