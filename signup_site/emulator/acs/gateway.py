@@ -35,8 +35,8 @@ RST_PREFIX = (
 )
 
 # Adobe I/O's answer to a URI it cannot route, an unknown organization's
-# included ("API troubleshooting": "Check that the [organization_id] you
-# choose is the one you put in your URL").
+# included ("API troubleshooting": check that the organization id you chose
+# in Adobe I/O is the one in your URL).
 NO_ROUTE = "Oops. Something went wrong. Check your URI and try again."
 
 View = Callable[..., HttpResponse]

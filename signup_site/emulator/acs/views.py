@@ -214,7 +214,7 @@ def _check_event(api: str, event_id: str) -> None:
         raise NotFound(f"The event '{event_id}' does not exist")
 
 
-def render_event(request: HttpRequest, org: str, api: str, event: dict[str, Any]) -> dict[str, Any]:
+def render_event(api: str, event: dict[str, Any]) -> dict[str, Any]:
     href = f"{api}/{quote(event['eventId'])}/{quote(event['PKey'], safe='@')}"
     return {**_public(event), "href": href, "type": "transactional"}
 
@@ -244,7 +244,7 @@ def event(request: HttpRequest, org: str, api: str, event_id: str) -> HttpRespon
     created = STORE.add_event(event_id, email, ctx)
     if configured("SEND_MAIL", True):
         _mail_event(event_id, email, ctx)
-    return JsonResponse(render_event(request, org, api, created), status=201)
+    return JsonResponse(render_event(api, created), status=201)
 
 
 @acs_api("GET", "POST")
@@ -255,7 +255,7 @@ def event_status(request: HttpRequest, org: str, api: str, event_id: str, pkey: 
     found = STORE.advance_event(pkey)
     if found is None or found["eventId"] != event_id:
         raise NotFound(f"The event '{pkey}' does not exist")
-    return JsonResponse(render_event(request, org, api, found))
+    return JsonResponse(render_event(api, found))
 
 
 @acs_api("GET", "POST", "PUT", "PATCH", "DELETE")
