@@ -9,7 +9,7 @@ hrefs the API returns end `.../subscriptions/`, and Adobe's SDK
 sends `.../profileAndServices/profile/`. The emulator's own links keep the
 form Adobe's pages show (the named route). A path under `<org>/campaign/`
 that names no resource is a 404; one outside it, an unknown organization's
-included, is Adobe I/O's "Check your URI" 500 (../acs/gateway.py).
+included, is Adobe I/O's "Check your URI" 500 (gateway.py).
 """
 
 from collections.abc import Callable
