@@ -1,9 +1,11 @@
 """The ACS emulator on its own, spoken to with plain `requests` (not the
 client): the documented contract it serves, its gateway, and its knobs."""
 
+import json
 import threading
 import time
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -185,7 +187,9 @@ def test_both_subscribe_styles_and_subscription_delete(emulator: Emulator, api: 
     assert by_profile.status_code == 201
     by_service = api("POST", offers["subscriptions"]["href"], json={"subscriber": {"PKey": profile["PKey"]}})
     assert by_service.status_code == 201
-    assert by_service.json()["serviceName"] == "SPECIAL_OFFERS"
+    # As "Performing subscriptions" shows it: no serviceName yet; the listing has it.
+    assert by_service.json()["serviceName"] == ""
+    assert by_service.json()["service"]["title"] == "Email Special Offers (SPECIAL_OFFERS)"
     listed = api("GET", profile["subscriptions"]["href"]).json()["content"]
     assert sorted(s["serviceName"] for s in listed) == ["NEWSLETTER", "SPECIAL_OFFERS"]
     duplicate = api("POST", profile["subscriptions"]["href"], json={"service": {"PKey": newsletter["PKey"]}})
@@ -210,9 +214,53 @@ def test_events_live_under_the_tenant_not_the_organization(emulator: Emulator, a
     sent = api("POST", f"/{TRANSACTIONAL_API}/EVTwelcome", json=body)
     assert sent.status_code == 201
     assert sent.json()["status"] == "pending"
-    statuses = [api("GET", sent.json()["href"]).json()["status"] for _ in range(3)]
+    # Relative, as "Transactional messages" shows it: mcAdobe/EVTcartAbandonment/<PKEY>.
+    href = sent.json()["href"]
+    assert href == f"{TRANSACTIONAL_API}/EVTwelcome/{sent.json()['PKey']}"
+    status_url = urljoin(api.base + "/", href)
+    # GET as Adobe's page says, POST as Adobe's SDK sends (its spec/api.json).
+    statuses = [api(method, status_url).json()["status"] for method in ("GET", "POST", "GET")]
     assert statuses == ["processing", "processed", "processed"]
     assert emulator.events()[0]["ctx"] == body["ctx"]
+
+
+def test_an_event_without_charset_loses_its_special_characters(emulator: Emulator, api: API) -> None:
+    """Adobe: "You must add a charset"; without one, special characters in the
+    context show wrongly in the message (read here as ISO-8859-1)."""
+    raw = json.dumps({"email": "ev@example.com", "ctx": {"firstName": "Zoë"}}, ensure_ascii=False).encode()
+    url = f"/{TRANSACTIONAL_API}/EVTwelcome"
+    for content_type in ("application/json", "application/json;charset=utf-8"):
+        response = api("POST", url, data=raw, headers={"Content-Type": content_type})
+        assert response.status_code == 201
+    assert [event["ctx"]["firstName"] for event in emulator.events()] == ["ZoÃ«", "Zoë"]
+    assert [entry["content_type"] for entry in emulator.log("acs")] == [
+        "application/json",
+        "application/json;charset=utf-8",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        # Adobe's SDK: its OpenAPI paths end in an empty {FILTERS}.
+        ("POST", "/profileAndServices/profile/"),
+        ("GET", "/profileAndServices/profile/"),
+        ("GET", "/profileAndServices/service/"),
+        ("GET", "/profileAndServices/profile/byEmail/"),
+    ],
+)
+def test_resources_answer_with_a_trailing_slash_too(api: API, method: str, path: str) -> None:
+    body = {"email": "slash@example.com"} if method == "POST" else None
+    assert api(method, path, json=body).status_code == (201 if method == "POST" else 200)
+
+
+def test_subscribe_without_the_trailing_slash_of_the_href(emulator: Emulator, api: API) -> None:
+    """ "Performing subscriptions" POSTs to `.../subscriptions`; the href ends in `/`."""
+    profile = api.create("noslash@example.com")
+    link = profile["subscriptions"]["href"].removesuffix("/")
+    response = api("POST", link, json={"service": {"PKey": api.service("NEWSLETTER")["PKey"]}})
+    assert response.status_code == 201
+    assert emulator.subscriptions("noslash@example.com") == ["NEWSLETTER"]
 
 
 def test_throttle_answers_429_with_retry_after(emulator: Emulator, api: API) -> None:
@@ -282,9 +330,24 @@ def test_reset_cuts_a_slow_call_short_and_it_changes_nothing(emulator: Emulator,
     assert emulator.profiles() == []
 
 
-def test_unknown_organization_is_404(api: API) -> None:
+def test_unknown_organization_is_adobe_ios_500(emulator: Emulator, api: API) -> None:
+    """ "API troubleshooting": Adobe I/O's answer to an organization it does not route."""
     response = api("GET", api.base.replace(ORGANIZATION, "other-mkt-prod1") + "/profileAndServices/service")
-    assert response.status_code == 404
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": 500,
+        "message": "Oops. Something went wrong. Check your URI and try again.",
+    }
+    assert api("GET", f"{emulator.acs}/profileAndServices/service").status_code == 500  # no organization
+    assert [entry["status"] for entry in emulator.log("acs")] == [500, 500]
+
+
+def test_an_unknown_resource_is_a_404_and_is_logged(emulator: Emulator, api: API) -> None:
+    response = api("GET", "/profileAndServices/nothing/here")
+    assert (response.status_code, response.json()["code"]) == (404, 404)
+    assert [(e["path"], e["status"]) for e in emulator.log("acs")] == [
+        (f"/{ORGANIZATION}/campaign/profileAndServices/nothing/here", 404)
+    ]
 
 
 def test_system_check_refuses_the_emulator_without_debug(settings: Any) -> None:

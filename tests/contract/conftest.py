@@ -7,7 +7,13 @@ To add a backend, add one entry: its name and the dotted path of a factory
 V8_MESSAGES: `site` (the default: the site's own email) and `rtevent`
 (Message Center events). Contract test modules carry
 `pytest.mark.django_db(transaction=True)`, so the database is the test one.
+
+After each test, a harness with an `audit` (acs: Adobe's OpenAPI document)
+checks every request that reached Campaign; a request it does not allow is
+an error of that test.
 """
+
+from collections.abc import Iterator
 
 import pytest
 from django.utils.module_loading import import_string
@@ -23,7 +29,12 @@ BACKENDS: dict[str, str] = {
 
 
 @pytest.fixture(params=list(BACKENDS))
-def harness(request: pytest.FixtureRequest) -> Harness:
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     factory = import_string(BACKENDS[request.param])
     made: Harness = factory(request)
-    return made
+    yield made
+    if made.audit is not None:
+        problems = made.audit()
+        assert not problems, f"{made.name}: requests its published API does not allow:\n" + "\n".join(
+            problems
+        )

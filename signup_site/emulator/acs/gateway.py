@@ -4,10 +4,13 @@ Every API view is wrapped by `acs_api`, which, in order: adds the latency
 knob; checks the API key (`403000` missing, `403003` unknown or not the
 token's client) and the bearer token (`403010` missing, `401013` bad or
 expired); answers an injected fault, a throttled `429050` with `Retry-After`
-or a random `503000` (the controls of ../control.py); checks the organization; runs the view, turning
+or a random `503000` (the controls of ../control.py); checks the
+organization (an unknown one is Adobe I/O's 500 `{"code": 500, "message":
+"Oops. ... Check your URI and try again."}`); runs the view, turning
 Campaign's validation refusals into 500s; and logs the exchange in the
-journal. Shapes from Adobe's "Campaign Standard API" guide ("Error
-management") and the spec (../shared/spec/campaign-api.md §B).
+journal, with the request's Content-Type. Shapes from Adobe's "Campaign
+Standard API" guide ("Error management", "API troubleshooting") and the spec
+(../shared/spec/campaign-api.md §B).
 """
 
 import json
@@ -30,6 +33,11 @@ MOUNT = "/emulator/acs"
 RST_PREFIX = (
     "RST-360011 An error has occurred - please repeat the operation later or contact your administrator."
 )
+
+# Adobe I/O's answer to a URI it cannot route, an unknown organization's
+# included ("API troubleshooting": check that the organization id you chose
+# in Adobe I/O is the one in your URL).
+NO_ROUTE = "Oops. Something went wrong. Check your URI and try again."
 
 View = Callable[..., HttpResponse]
 
@@ -77,10 +85,12 @@ def _gateway_refusal(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def read_json(request: HttpRequest) -> dict[str, Any]:
-    """The request's JSON object body."""
+def read_json(request: HttpRequest, encoding: str | None = None) -> dict[str, Any]:
+    """The request's JSON object body (in `encoding`; by default, as JSON
+    itself says: UTF-8, -16 or -32)."""
+    raw = request.body or b"null"
     try:
-        data = json.loads(request.body or b"null")
+        data = json.loads(raw.decode(encoding) if encoding else raw)
     except ValueError:
         raise BadRequest("The body is not valid JSON") from None
     if not isinstance(data, dict):
@@ -101,7 +111,9 @@ def _answer(request: HttpRequest, view: View, org: str, kwargs: dict[str, Any]) 
             return campaign_error(503, "The emulator was reset while this call waited")
         return fault_response(fault)
     if org != configured("ORGANIZATION", "acme-mkt-stage1"):
-        return campaign_error(404, "Unknown organization")
+        # Adobe I/O routes on the organization: an unknown one (or none) gets
+        # its generic answer ("API troubleshooting"), not Campaign's 404.
+        return campaign_error(500, NO_ROUTE)
     try:
         return view(request, org, **kwargs)
     except Conflict as exc:
@@ -126,7 +138,15 @@ def acs_api(*methods: str) -> Callable[[View], View]:
                 response: HttpResponse = campaign_error(405, f"Method {request.method} not allowed")
             else:
                 response = _answer(request, view, org, kwargs)
-            JOURNAL.record("acs", request, response.status_code, request.path.removeprefix(MOUNT))
+            JOURNAL.record(
+                "acs",
+                request,
+                response.status_code,
+                request.path.removeprefix(MOUNT),
+                # Of a body only: the WSGI server says text/plain when a
+                # request has no Content-Type, which a GET would then show.
+                content_type=request.headers.get("Content-Type", "") if request.body else "",
+            )
             return response
 
         return wrapped

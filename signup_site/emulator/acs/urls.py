@@ -1,8 +1,21 @@
 """The ACS emulator, mounted at /emulator/acs/: point ACS_API_URL at
 `<site>/emulator/acs` and ACS_IMS_URL at `<site>/emulator`. Its controls are
-at `_control/<name>` (see ../control.py)."""
+at `_control/<name>` (see ../control.py).
 
-from django.urls import path
+Each resource answers with and without a trailing slash: Adobe's pages write
+`.../profileAndServices/profile` and POST to `.../subscriptions` while the
+hrefs the API returns end `.../subscriptions/`, and Adobe's SDK
+(aio-lib-campaign-standard, whose OpenAPI paths end in an empty `{FILTERS}`)
+sends `.../profileAndServices/profile/`. The emulator's own links keep the
+form Adobe's pages show (the named route). A path under `<org>/campaign/`
+that names no resource is a 404; one outside it, an unknown organization's
+included, is Adobe I/O's "Check your URI" 500 (gateway.py).
+"""
+
+from collections.abc import Callable
+
+from django.http import HttpResponse
+from django.urls import URLPattern, path, re_path
 
 from . import control, views
 
@@ -10,31 +23,42 @@ CAMPAIGN = "<str:org>/campaign/"
 PROFILES = CAMPAIGN + "profileAndServices/profile"
 SERVICES = CAMPAIGN + "profileAndServices/service"
 
+
+def either_slash(route: str, view: Callable[..., HttpResponse], name: str) -> list[URLPattern]:
+    """`route` (named: the emulator's hrefs are built from it), and the same
+    with its trailing slash toggled."""
+    toggled = route[:-1] if route.endswith("/") else route + "/"
+    return [path(route, view, name=name), path(toggled, view)]
+
+
 urlpatterns = [
     path("_control/<str:name>", control.control, name="emulator-acs-control"),
-    path(PROFILES, views.profiles, name="emulator-acs-profiles"),
-    path(PROFILES + "/byEmail", views.profiles_by_email, name="emulator-acs-profiles-by-email"),
-    path(PROFILES + "/<str:pkey>", views.profile, name="emulator-acs-profile"),
-    path(
+    *either_slash(PROFILES, views.profiles, "emulator-acs-profiles"),
+    *either_slash(PROFILES + "/byEmail", views.profiles_by_email, "emulator-acs-profiles-by-email"),
+    *either_slash(PROFILES + "/<str:pkey>", views.profile, "emulator-acs-profile"),
+    *either_slash(
         PROFILES + "/<str:pkey>/subscriptions/",
         views.profile_subscriptions,
-        name="emulator-acs-profile-subscriptions",
+        "emulator-acs-profile-subscriptions",
     ),
-    path(SERVICES, views.services, name="emulator-acs-services"),
-    path(SERVICES + "/byText", views.services_by_text, name="emulator-acs-services-by-text"),
-    path(SERVICES + "/<str:pkey>", views.service, name="emulator-acs-service"),
-    path(
+    *either_slash(SERVICES, views.services, "emulator-acs-services"),
+    *either_slash(SERVICES + "/byText", views.services_by_text, "emulator-acs-services-by-text"),
+    *either_slash(SERVICES + "/<str:pkey>", views.service, "emulator-acs-service"),
+    *either_slash(
         SERVICES + "/<str:pkey>/subscriptions/",
         views.service_subscriptions,
-        name="emulator-acs-service-subscriptions",
+        "emulator-acs-service-subscriptions",
     ),
-    path(
+    *either_slash(
         SERVICES + "/<str:service>/subscriptions/<str:pkey>",
         views.subscription,
-        name="emulator-acs-subscription",
+        "emulator-acs-subscription",
     ),
-    path(CAMPAIGN + "<str:api>/<str:event_id>", views.event, name="emulator-acs-event"),
-    path(
-        CAMPAIGN + "<str:api>/<str:event_id>/<str:pkey>", views.event_status, name="emulator-acs-event-status"
+    *either_slash(CAMPAIGN + "<str:api>/<str:event_id>", views.event, "emulator-acs-event"),
+    *either_slash(
+        CAMPAIGN + "<str:api>/<str:event_id>/<str:pkey>", views.event_status, "emulator-acs-event-status"
     ),
+    path(CAMPAIGN + "<path:rest>", views.no_resource),
+    # No organization at all: Adobe I/O routes nothing here.
+    re_path(r"^(?!_control/)", views.no_resource, kwargs={"org": ""}),
 ]

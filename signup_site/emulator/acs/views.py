@@ -6,11 +6,14 @@ Every resource carries its own absolute `href`, and profiles and services
 carry `subscriptions.href`: a client that follows links never needs to build
 one. Transactional events are served under the tenant of
 EMULATOR_ACS["TRANSACTIONAL_API"] only: under the organization (or any other
-segment) the answer is a 404, as on a real instance.
+segment) the answer is a 404, as on a real instance. An event's `href` is
+relative (`mc<tenant>/<EVENT_ID>/<PKey>`), as "Transactional messages" shows
+it; its status answers a GET (Adobe's page) and a POST (Adobe's SDK).
 """
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from django.core.mail import EmailMessage, mailers
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -49,20 +52,27 @@ def render_service(request: HttpRequest, org: str, service: dict[str, Any]) -> d
     }
 
 
-def render_subscription(request: HttpRequest, org: str, subscription: dict[str, Any]) -> dict[str, Any]:
+def render_subscription(
+    request: HttpRequest, org: str, subscription: dict[str, Any], *, created: bool = False
+) -> dict[str, Any]:
+    """A subscription as the listings show it ("Retrieving subscriptions");
+    the answer to the POST that `created` it has an empty `serviceName`, as
+    both samples of "Performing subscriptions" show: read the listing."""
     service = STORE.services.get(subscription["service"], {})
     profile = STORE.profiles.get(subscription["profile"], {})
+    name, label = service.get("name", ""), service.get("label", "")
     return {
         "PKey": subscription["PKey"],
         "href": _link(
             request, "subscription", org=org, service=subscription["service"], pkey=subscription["PKey"]
         ),
         "created": subscription["created"],
-        "serviceName": service.get("name", ""),
+        "serviceName": "" if created else name,
         "service": {
             "PKey": subscription["service"],
-            "name": service.get("name", ""),
-            "label": service.get("label", ""),
+            "name": name,
+            "label": label,
+            "title": f"{label} ({name})",
             "href": _link(request, "service", org=org, pkey=subscription["service"]),
         },
         "subscriber": {
@@ -133,7 +143,7 @@ def profile_subscriptions(request: HttpRequest, org: str, pkey: str) -> HttpResp
     _profile_or_404(pkey)
     if request.method == "POST":
         subscription = STORE.subscribe(pkey, _pkey_of(read_json(request), "service"))
-        return JsonResponse(render_subscription(request, org, subscription), status=201)
+        return JsonResponse(render_subscription(request, org, subscription, created=True), status=201)
     found = STORE.subscriptions_where(profile=pkey)
     return paginate(request, found, lambda item: render_subscription(request, org, item))
 
@@ -176,7 +186,7 @@ def service_subscriptions(request: HttpRequest, org: str, pkey: str) -> HttpResp
     _service_or_404(pkey)
     if request.method == "POST":
         subscription = STORE.subscribe(_pkey_of(read_json(request), "subscriber"), pkey)
-        return JsonResponse(render_subscription(request, org, subscription), status=201)
+        return JsonResponse(render_subscription(request, org, subscription, created=True), status=201)
     found = STORE.subscriptions_where(service=pkey)
     return paginate(request, found, lambda item: render_subscription(request, org, item))
 
@@ -204,16 +214,25 @@ def _check_event(api: str, event_id: str) -> None:
         raise NotFound(f"The event '{event_id}' does not exist")
 
 
-def render_event(request: HttpRequest, org: str, api: str, event: dict[str, Any]) -> dict[str, Any]:
-    href = _link(request, "event-status", org=org, api=api, event_id=event["eventId"], pkey=event["PKey"])
+def render_event(api: str, event: dict[str, Any]) -> dict[str, Any]:
+    href = f"{api}/{quote(event['eventId'])}/{quote(event['PKey'], safe='@')}"
     return {**_public(event), "href": href, "type": "transactional"}
+
+
+def read_event(request: HttpRequest) -> dict[str, Any]:
+    """The event's JSON, read as Campaign reads it: "You must add a charset"
+    ("Transactional messages"); without one, each byte is one character
+    (ISO-8859-1), so "Café" sent as UTF-8 becomes "CafÃ©" in the message, as
+    Adobe's note on special characters in transactional emails describes."""
+    charset = (request.content_params or {}).get("charset")
+    return read_json(request, encoding=None if charset else "iso-8859-1")
 
 
 @acs_api("POST")
 def event(request: HttpRequest, org: str, api: str, event_id: str) -> HttpResponse:
     """POST {"email": ..., "ctx": {...}}: queued as pending; mailed when SEND_MAIL is on."""
     _check_event(api, event_id)
-    data = read_json(request)
+    data = read_event(request)
     email, ctx = data.get("email"), data.get("ctx", {})
     if not isinstance(email, str) or not email:
         raise Invalid("The 'email' property is mandatory")
@@ -225,16 +244,24 @@ def event(request: HttpRequest, org: str, api: str, event_id: str) -> HttpRespon
     created = STORE.add_event(event_id, email, ctx)
     if configured("SEND_MAIL", True):
         _mail_event(event_id, email, ctx)
-    return JsonResponse(render_event(request, org, api, created), status=201)
+    return JsonResponse(render_event(api, created), status=201)
 
 
-@acs_api("GET")
+@acs_api("GET", "POST")
 def event_status(request: HttpRequest, org: str, api: str, event_id: str, pkey: str) -> HttpResponse:
+    """GET, as "Transactional messages" says; POST too, as Adobe's SDK sends
+    (its spec/api.json declares `getTransactionalEvent` as a POST)."""
     _check_event(api, event_id)
     found = STORE.advance_event(pkey)
     if found is None or found["eventId"] != event_id:
         raise NotFound(f"The event '{pkey}' does not exist")
-    return JsonResponse(render_event(request, org, api, found))
+    return JsonResponse(render_event(api, found))
+
+
+@acs_api("GET", "POST", "PUT", "PATCH", "DELETE")
+def no_resource(request: HttpRequest, org: str, rest: str = "") -> HttpResponse:
+    """A path that names no resource (under a known organization: a 404)."""
+    raise NotFound("Resource not found")
 
 
 def _mail_event(event_id: str, email: str, ctx: dict[str, Any]) -> None:

@@ -21,7 +21,13 @@ import requests
 
 from ... import deadline
 from ...config import ACSConfig
-from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
+from ...errors import (
+    CampaignAuthError,
+    CampaignError,
+    CampaignMisconfigured,
+    CampaignRejected,
+    CampaignUnavailable,
+)
 from ..common import parse_retry_after
 from ..http import RenewingAuth, new_session
 from ..ims import IMSTokenClient
@@ -42,6 +48,16 @@ VALIDATION = re.compile(
     r"|unable to parse|XTK-170036|duplicate|already exists|too long|invalid value",
     re.IGNORECASE,
 )
+# Adobe I/O's answer to a URI it cannot route: HTTP 500 {"code": 500,
+# "message": "Oops. Something went wrong. Check your URI and try again."},
+# most likely an organization that is not the one of the credentials ("API
+# troubleshooting"). Retrying cannot fix a setting.
+NO_ROUTE = re.compile(r"check your URI", re.IGNORECASE)
+# "Transactional messages": the request "must contain a Content-Type:
+# application/json header. You must add a charset". The SDK's spec/api.json
+# gives every call that Content-Type as its default, so every JSON body here
+# carries it (requests encodes `json=` bodies as UTF-8).
+JSON_UTF8 = "application/json;charset=utf-8"
 CAMPAIGN_CODE = re.compile(r"\b[A-Z]{3}-\d{6}\b")
 EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>@]+\.[A-Za-z]{2,}")
 # PKeys are identifiers: kept out of error messages (they reach the admin).
@@ -50,8 +66,9 @@ PKEY = re.compile(r"(?<![\w.])@[\w\-+/=]{6,}")
 
 class ACSAuth(RenewingAuth[str]):
     """Signs with the IMS bearer token, the API key and `Cache-Control:
-    no-cache` ("Setting up API access"); a 401, or a 403 that is not about the
-    API key, renews the token once and resends once (`RenewingAuth`)."""
+    no-cache` ("Setting up API access"), and declares a body's charset
+    (`JSON_UTF8`); a 401, or a 403 that is not about the API key, renews the
+    token once and resends once (`RenewingAuth`)."""
 
     name = "ACS"
 
@@ -66,6 +83,8 @@ class ACSAuth(RenewingAuth[str]):
         request.headers["Authorization"] = f"Bearer {credentials}"
         request.headers["X-Api-Key"] = self.api_key
         request.headers["Cache-Control"] = "no-cache"
+        if request.body is not None and request.headers.get("Content-Type") == "application/json":
+            request.headers["Content-Type"] = JSON_UTF8
 
     def refused(self, response: requests.Response) -> bool:
         """401 (gateway 401013: bad or expired token), or a 403 a fresh token
@@ -220,6 +239,7 @@ def to_campaign_error(
 
     - timeouts, connection errors, 429 (with `Retry-After`), 502/503/504,
       other 5xx, gateway 429xxx/503xxx -> `CampaignUnavailable`
+    - 500 "Check your URI" (Adobe I/O: no such organization) -> `CampaignMisconfigured`
     - 500 whose message is a validation problem, other 4xx -> `CampaignRejected`
     - 404 -> `not_found` (`ProfileNotFound` on a profile)
     - 401/403 (after the auth's one renewal), a redirect (not followed: the
@@ -241,6 +261,11 @@ def to_campaign_error(
         return CampaignAuthError(summary)
     if status == 404:
         return not_found(summary)
+    if status == 500 and NO_ROUTE.search(message):
+        return CampaignMisconfigured(
+            f"{summary} (Adobe I/O routes no such URI: check ACS_ORGANIZATION, the tenant"
+            " of https://mc.adobe.io/<ORGANIZATION>/campaign, and ACS_API_URL)"
+        )
     if status >= 500 and VALIDATION.search(message):
         return CampaignRejected(summary)
     if status >= 500 or code.startswith("503"):
