@@ -15,8 +15,9 @@ from tests.database_outage import database_outage  # noqa: F401 (a fixture: our 
 from tests.smtp_server import smtp_server  # noqa: F401 (a fixture: mail to a real SMTP server)
 
 # Property tests try the same examples on every run, so a failure in CI is the
-# same failure on a laptop, and remember none (no .hypothesis/ database).
-# HYPOTHESIS_PROFILE=explore searches afresh and ten times wider.
+# same failure on a laptop, and remember none (no .hypothesis/ database); no
+# deadline, since a loaded machine is slow, not wrong. HYPOTHESIS_PROFILE=explore
+# searches afresh and ten times wider.
 hypothesis_settings.register_profile(
     "repeatable", max_examples=200, derandomize=True, database=None, deadline=None
 )

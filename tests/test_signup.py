@@ -14,11 +14,13 @@ from signup_site.campaign.models import (
     LocalMessage,
     LocalProfile,
     LocalSubscription,
+    OptOut,
     PendingSignup,
     Subscriber,
     Topic,
 )
 from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
+from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, html_part, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +224,23 @@ def test_spellings_of_one_mailbox_share_its_confirmation_limit(
         sign_up(client, spelling, newsletter)
     run_worker()
     assert len(mail.outbox) == 2
+
+
+def test_an_opt_out_holds_for_every_spelling_of_the_address(
+    client: Client, newsletter: Topic, settings: Settings
+) -> None:
+    sign_up(client, "sam@café.example", newsletter)
+    confirm_latest(client)
+    sam = Subscriber.objects.get()
+    client.post(f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=sam.public_id.hex)}/")
+    run_worker()
+    settings.SIGNUP_DOUBLE_OPT_IN = False
+    mail.outbox.clear()
+    sign_up(client, "SAM@xn--caf-dma.example", newsletter)
+    run_worker()
+    # Still suppressed: a confirmation email, not the welcome email.
+    assert [m.subject for m in mail.outbox] == ["Please confirm your sign-up"]
+    assert OptOut.objects.get().ended_at is None
 
 
 def test_gmail_aliases_share_the_mailboxs_confirmation_limit(
