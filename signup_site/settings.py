@@ -320,8 +320,9 @@ SIGNUP_DOUBLE_OPT_IN = env_bool("SIGNUP_DOUBLE_OPT_IN", True)
 SIGNUP_CONFIRM_MAX_AGE_DAYS = env_int("SIGNUP_CONFIRM_MAX_AGE_DAYS", 7)
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)
 UNSUBSCRIBE_LINK_MAX_AGE_DAYS = env_int("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", 400)
-# At most this many confirmation emails per address per hour: a form that
-# anyone can submit must not become a way to flood someone's inbox.
+# At most this many confirmation emails per mailbox per hour (every spelling
+# and alias of it together: `+tags`, Gmail dots): a form that anyone can
+# submit must not become a way to flood someone's inbox.
 SIGNUP_EMAILS_PER_HOUR = env_int("SIGNUP_EMAILS_PER_HOUR", 3)
 SIGNUP_WELCOME_MESSAGE = env_str("SIGNUP_WELCOME_MESSAGE", "welcome")
 

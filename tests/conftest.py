@@ -1,16 +1,28 @@
 """Shared fixtures. The suite runs against SQLite by default, and against
 PostgreSQL when DATABASE_URL points at one (`make test-postgres`)."""
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import LocalService, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
 from tests.database_outage import database_outage  # noqa: F401 (a fixture: our database down, then back)
 from tests.smtp_server import smtp_server  # noqa: F401 (a fixture: mail to a real SMTP server)
+
+# Property tests try the same examples on every run, so a failure in CI is the
+# same failure on a laptop, and remember none (no .hypothesis/ database); no
+# deadline, since a loaded machine is slow, not wrong. HYPOTHESIS_PROFILE=explore
+# searches afresh and ten times wider.
+hypothesis_settings.register_profile(
+    "repeatable", max_examples=200, derandomize=True, database=None, deadline=None
+)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

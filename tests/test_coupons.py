@@ -11,7 +11,7 @@ from django.test import Client
 from signup_site.campaign import coupons
 from signup_site.campaign.addresses import person_key
 from signup_site.campaign.models import Coupon, LocalMessage, Subscriber, Topic
-from tests.helpers import confirm_latest, sign_up
+from tests.helpers import confirm_latest, run_worker, sign_up
 
 
 def run_together(workers: int, target: Callable[[int], None]) -> list[BaseException]:
@@ -80,6 +80,44 @@ def test_one_coupon_per_person_across_aliases_and_resignups(client: Client, offe
         "special-offer",
         "welcome",
     ]
+
+
+@pytest.mark.django_db
+def test_one_mailbox_spelled_four_ways_is_one_subscriber_with_one_coupon(
+    client: Client, offers: Topic
+) -> None:
+    # The abuse report's spellings of one domain: precomposed é, a combining
+    # accent, the A-label, capitals.
+    for spelling in (
+        "jane@café.example",
+        "jane@cafe\u0301.example",
+        "jane@xn--caf-dma.example",
+        "JANE@CAFÉ.EXAMPLE",
+    ):
+        sign_up(client, spelling, offers)
+        confirm_latest(client)
+
+    assert list(Subscriber.objects.values_list("email", "person_key")) == [
+        ("jane@xn--caf-dma.example", "jane@xn--caf-dma.example")
+    ]
+    assert Coupon.objects.filter(holder_key__isnull=False).count() == 1
+    assert len([m for m in mail.outbox if "coupon" in m.subject.lower()]) == 1
+    assert {recipient for message in mail.outbox for recipient in message.to} == {"jane@xn--caf-dma.example"}
+
+
+@pytest.mark.django_db
+def test_quoted_spellings_of_a_coupon_holders_address_are_refused(client: Client, offers: Topic) -> None:
+    sign_up(client, "qq@gmail.com", offers)
+    confirm_latest(client)
+    for spelling in ('"qq"@gmail.com', '"q\\q"@gmail.com'):
+        response = client.post("/signup/", {"email": spelling, "language": "en", "topics": [str(offers.pk)]})
+        assert response.status_code == 200
+        assert "without quotation marks" in response.content.decode()
+    run_worker()
+
+    assert Subscriber.objects.count() == 1
+    assert Coupon.objects.filter(holder_key__isnull=False).count() == 1
+    assert len(mail.outbox) == 2  # the confirmation and the one coupon
 
 
 @pytest.mark.django_db

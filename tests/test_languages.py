@@ -43,6 +43,11 @@ def test_errors_are_in_spanish(client: Client, seeded: None) -> None:
     assert "Escribe tu correo electrónico" in html
 
 
+def test_a_refused_address_is_explained_in_spanish(client: Client, seeded: None) -> None:
+    response = client.post("/signup/?lang=es", {"email": '"ana"@example.com', "language": "es"})
+    assert "Escribe el correo electrónico sin comillas" in html_of(response)
+
+
 def test_emails_follow_the_chosen_language(client: Client, newsletter: Topic, offers: Topic) -> None:
     sign_up(client, "ana@example.com", offers, first_name="Ana", language="es")
     run_worker()

@@ -90,3 +90,15 @@ def test_the_text_part_reads_as_text_and_the_html_part_is_escaped(
         assert "D&#x27;Arcy &amp; &quot;Jo&quot;" in html
         assert "<script" not in html
         assert received.message.get_content_type() == "multipart/alternative"
+
+
+def test_an_international_domain_is_mailed_at_the_domain_it_names(
+    client: Client, smtp_server: Handler, offers: Topic, site: None
+) -> None:
+    # IDNA 2008 keeps ß (xn--strae-oqa); the IDNA 2003 conversion Django's
+    # SMTP backend applies to a Unicode domain would mail strasse.example.
+    sign_up(client, "kim@Straße.example", offers)
+    run_worker()
+    (received,) = smtp_server.received
+    assert received.rcpt_to == ["kim@xn--strae-oqa.example"]
+    assert received.message["To"] == "kim@xn--strae-oqa.example"

@@ -301,6 +301,29 @@ def test_email_me_my_link_same_answer_and_link_works(client: Client, jane: Subsc
     assert client.get("/preferences/edit/").status_code == 200
 
 
+def test_email_me_my_link_knows_the_address_however_it_is_spelled(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "jane@café.example", newsletter)
+    confirm_latest(client)
+    mail.outbox.clear()
+    for spelling in ("JANE@xn--caf-dma.example", "jane@cafe\u0301.example"):
+        client.post("/preferences/", {"email": spelling})
+    run_worker()
+    assert [m.to for m in mail.outbox] == [["jane@xn--caf-dma.example"]] * 2
+
+
+def test_email_change_to_another_spelling_of_a_subscribed_address_is_refused(
+    client: Client, jane: Subscriber
+) -> None:
+    Subscriber.objects.create(email="taken@xn--caf-dma.example", person_key="taken@xn--caf-dma.example")
+    page = open_preferences(client)
+    client.post("/preferences/edit/", form_data(page, email="Taken@CAFÉ.example"))
+    run_worker()
+    assert mail.outbox[-1].to == ["taken@xn--caf-dma.example"]
+    response = client.post(link_in(mail.outbox[-1], "/preferences/email/"))
+    assert response.status_code == 409
+    assert Subscriber.objects.get(pk=jane.pk).email == "jane@example.com"
+
+
 def test_preferences_page_speaks_the_subscribers_language(client: Client, newsletter: Topic) -> None:
     sign_up(client, "ana@example.com", newsletter, first_name="Ana", language="es")
     confirm_latest(client)

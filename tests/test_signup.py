@@ -14,11 +14,13 @@ from signup_site.campaign.models import (
     LocalMessage,
     LocalProfile,
     LocalSubscription,
+    OptOut,
     PendingSignup,
     Subscriber,
     Topic,
 )
 from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
+from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, html_part, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +208,85 @@ def test_confirmation_emails_are_rate_limited_per_address(
         sign_up(client, "victim@example.com", newsletter)
     run_worker()
     assert len(mail.outbox) == 2
+
+
+def test_spellings_of_one_mailbox_share_its_confirmation_limit(
+    client: Client, newsletter: Topic, settings: Settings
+) -> None:
+    settings.SIGNUP_EMAILS_PER_HOUR = 2
+    for spelling in (
+        "victim@café.example",
+        "victim@cafe\u0301.example",
+        "VICTIM@xn--caf-dma.example",
+        "victim+1@café.example",
+        "victim+2@CAFÉ.example",
+    ):
+        sign_up(client, spelling, newsletter)
+    run_worker()
+    assert len(mail.outbox) == 2
+
+
+def test_an_opt_out_holds_for_every_spelling_of_the_address(
+    client: Client, newsletter: Topic, settings: Settings
+) -> None:
+    sign_up(client, "sam@café.example", newsletter)
+    confirm_latest(client)
+    sam = Subscriber.objects.get()
+    client.post(f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=sam.public_id.hex)}/")
+    run_worker()
+    settings.SIGNUP_DOUBLE_OPT_IN = False
+    mail.outbox.clear()
+    sign_up(client, "SAM@xn--caf-dma.example", newsletter)
+    run_worker()
+    # Still suppressed: a confirmation email, not the welcome email.
+    assert [m.subject for m in mail.outbox] == ["Please confirm your sign-up"]
+    assert OptOut.objects.get().ended_at is None
+
+
+def test_gmail_aliases_share_the_mailboxs_confirmation_limit(
+    client: Client, newsletter: Topic, settings: Settings
+) -> None:
+    settings.SIGNUP_EMAILS_PER_HOUR = 2
+    for alias in (
+        "victim@gmail.com",
+        "vic.tim@gmail.com",
+        "v.i.c.t.i.m@googlemail.com",
+        "victim+x@gmail.com",
+    ):
+        sign_up(client, alias, newsletter)
+    run_worker()
+    assert len(mail.outbox) == 2
+
+
+# 232 characters as typed (under the form's 254), 260 as the A-label the
+# site would send to.
+LONG_IN_ASCII = "l" * 64 + "@" + ".".join(["é" * 10 + "p" * 30] * 4) + ".com"
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ('"qq"@gmail.com', "Enter the email address without quotation marks"),
+        ('"q\\q"@gmail.com', "Enter the email address without quotation marks"),
+        ("x@localhost", "Enter the full domain name after the @, like name@example.com"),
+        ("x@[127.0.0.1]", "Enter a domain name after the @, like name@example.com, not an IP address"),
+        ("a" * 65 + "@example.com", "Enter a shorter email address"),
+        (LONG_IN_ASCII, "Enter a shorter email address"),
+        ("a" * 250 + "@example.com", "Enter a shorter email address"),
+        ("josé@example.com", "Enter an email address without accented or non-Latin letters before the @"),
+    ],
+)
+def test_refused_addresses_are_form_errors_and_create_no_one(
+    client: Client, newsletter: Topic, address: str, message: str
+) -> None:
+    response = client.post("/signup/", {"email": address, "language": "en", "topics": [str(newsletter.pk)]})
+    assert response.status_code == 200
+    html = html_of(response)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert not Subscriber.objects.exists()
+    run_worker()
+    assert not mail.outbox
 
 
 def test_without_double_opt_in_signup_is_confirmed_at_once(

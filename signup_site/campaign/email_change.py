@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import outbox
+from .addresses import canonical_address
 from .emails import Links, queue_site_email
 from .models import Change, PendingEmailChange, Subscriber
 
@@ -14,7 +15,9 @@ class AddressTaken(Exception):
 
 
 def request_email_change(subscriber: Subscriber, new_email: str, links: Links) -> PendingEmailChange:
-    """Hold the new address and email it a confirmation link (in the caller's transaction)."""
+    """Hold the new address, in its canonical spelling, and email it a
+    confirmation link (in the caller's transaction)."""
+    new_email = canonical_address(new_email)
     change = PendingEmailChange.objects.create(subscriber=subscriber, new_email=new_email)
     queue_site_email(
         subscriber,

@@ -42,8 +42,14 @@ def links_context(subscriber: Subscriber, links: Links) -> dict[str, str]:
 
 
 def sent_recently(subscriber: Subscriber, template: str, within: timedelta = RECENT) -> int:
-    """How many emails of this template were queued for the person lately."""
-    return subscriber.changes.filter(
+    """How many emails of this template were queued for the person lately.
+
+    Counted for the person's mailbox, over every subscriber with their key:
+    another spelling of the address (`+tag`, a dot in a Gmail address) is a
+    subscriber of its own, and must not buy its own allowance of mail.
+    """
+    return Change.objects.filter(
+        subscriber__person_key=subscriber.person_key,
         kind=Change.Kind.SITE_EMAIL,
         payload__template=template,
         created_at__gte=timezone.now() - within,

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from . import deadline, outbox
-from .addresses import normalise_email
+from .addresses import AddressRefused, canonical_address, same_address
 from .backends import get_backend
 from .backends.base import Profile
 from .config import campaign_config
@@ -94,7 +94,7 @@ def _read_profile(subscriber: Subscriber) -> Profile | None:
         except ProfileNotFound:
             # The key changed (e.g. an instance migration): find them again,
             # unless the key is the address itself (v8), which was just asked.
-            if normalise_email(subscriber.campaign_pkey) == normalise_email(subscriber.email):
+            if same_address(subscriber.campaign_pkey, subscriber.email):
                 return None
     profile = backend.find_profile(subscriber.email)
     # A miss keeps the cached key: on v8 a profile the outbox created is not
@@ -197,8 +197,9 @@ def update_preferences(
     }
     added = [offered[name] for name in sorted(submitted.topics - shown.topics) if name in offered]
     removed = [offered[name] for name in sorted(shown.topics - submitted.topics) if name in offered]
-    new_email = normalise_email(submitted.email)
-    email_changed = new_email != normalise_email(shown.email)
+    new_email = canonical_address(submitted.email)
+    # What the page showed may be Campaign's spelling of the same mailbox.
+    email_changed = not same_address(new_email, shown.email)
     with transaction.atomic():
         locked = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         if fields:
@@ -222,8 +223,15 @@ def update_preferences(
 
 
 def send_preferences_link(email: str, links: Links) -> None:
-    """Email a fresh preferences link if the address is known; silent otherwise."""
-    subscriber = Subscriber.objects.filter(email=normalise_email(email)).first()
+    """Email a fresh preferences link if the address is known; silent otherwise.
+
+    Known means a subscriber holds the address's canonical spelling, however
+    it was typed; an address the site refuses is known to no one.
+    """
+    try:
+        subscriber = Subscriber.objects.filter(email=canonical_address(email)).first()
+    except AddressRefused:
+        return
     if subscriber is None:
         return
     with transaction.atomic():

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import coupons, outbox
-from .addresses import normalise_email, person_key
+from .addresses import canonical_address, person_key
 from .config import campaign_config
 from .delivery import is_suppressed
 from .emails import Links, links_context, queue_site_email, sent_recently
@@ -90,8 +90,12 @@ def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> No
     The caller answers the same whatever happens here, so that the page does
     not tell whether an address is known. A confirmed subscriber is never
     downgraded: nothing changes for them until they confirm again.
+
+    The subscriber is found by the address's canonical spelling, so every
+    spelling of one mailbox is one subscriber; raises `AddressRefused` for an
+    address the sign-up form would have refused.
     """
-    email = normalise_email(request.email)
+    email = canonical_address(request.email)
     with transaction.atomic():
         subscriber, _created = Subscriber.objects.get_or_create(
             email=email,

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from signup_site.campaign.addresses import normalise_email
+from signup_site.campaign.addresses import AddressRefused, Refusal, canonical_address
 from signup_site.campaign.models import OptOut, Topic
 from signup_site.campaign.signups import signup_topics
 
@@ -49,21 +49,41 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class EmailForm(forms.Form):
-    """The email address, as every form asks for it: normalised, errors in words."""
+# What a person reads for each reason `canonical_address` refuses an address.
+ADDRESS_REFUSED = {
+    Refusal.QUOTED: _("Enter the email address without quotation marks"),
+    Refusal.IP_LITERAL: _("Enter a domain name after the @, like name@example.com, not an IP address"),
+    Refusal.NOT_A_DOMAIN: _("Enter the full domain name after the @, like name@example.com"),
+    Refusal.TOO_LONG: _("Enter a shorter email address: at most 64 characters before the @ and 254 in all"),
+    Refusal.NOT_ASCII: _("Enter an email address without accented or non-Latin letters before the @"),
+    Refusal.MALFORMED: _("Enter an email address in the right format, like name@example.com"),
+}
 
-    email = forms.EmailField(
+
+class EmailForm(forms.Form):
+    """The email address, as every form asks for it: canonical, errors in words.
+
+    One parser decides, `canonical_address`: this is a CharField because
+    Django's EmailField runs a second parser first, one that accepts quoted
+    local parts, `localhost` and IP literals. Two parsers that disagree are
+    how one mailbox came to have several spellings.
+    """
+
+    email = forms.CharField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": _("Enter your email address"),
-            "invalid": _("Enter an email address in the right format, like name@example.com"),
+            "max_length": ADDRESS_REFUSED[Refusal.TOO_LONG],
         },
     )
 
     def clean_email(self) -> str:
-        return normalise_email(self.cleaned_data["email"])
+        try:
+            return canonical_address(self.cleaned_data["email"])
+        except AddressRefused as refused:
+            raise ValidationError(ADDRESS_REFUSED[refused.reason], code=refused.reason) from refused
 
 
 class PersonForm(EmailForm):
