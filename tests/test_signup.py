@@ -232,7 +232,7 @@ def test_an_opt_out_holds_for_every_spelling_of_the_address(
     sign_up(client, "sam@café.example", newsletter)
     confirm_latest(client)
     sam = Subscriber.objects.get()
-    client.post(f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=sam.public_id.hex)}/")
+    client.post(f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=sam.public_id.hex)}/", {"scope": "all"})
     run_worker()
     settings.SIGNUP_DOUBLE_OPT_IN = False
     mail.outbox.clear()
