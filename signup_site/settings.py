@@ -340,6 +340,12 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 # The most the preferences page waits on Campaign in all (its reads share it);
 # past it the page answers 503 with a retry hint.
 CAMPAIGN_READ_BUDGET_SECONDS = env_float("CAMPAIGN_READ_BUDGET_SECONDS", 6.0)
+# A Campaign reply larger than this is refused unread (its Content-Length) or
+# abandoned once this much has arrived, and the call fails as "unavailable"
+# (retried later; the error names this setting). The largest answer the site
+# asks for (v8's list of services, an ACS page of 25 items) is tens of KB;
+# 4 MiB is ample headroom and keeps a call's memory to a few MB per thread.
+CAMPAIGN_MAX_REPLY_BYTES = env_int("CAMPAIGN_MAX_REPLY_BYTES", 4 * 1024 * 1024)
 ACS_ORGANIZATION = env_str("ACS_ORGANIZATION")
 ACS_TRANSACTIONAL_API = env_str("ACS_TRANSACTIONAL_API")
 ACS_CLIENT_ID = env_str("ACS_CLIENT_ID")
@@ -354,8 +360,12 @@ ACS_IMS_URL = env_str("ACS_IMS_URL", "https://ims-na1.adobelogin.com")
 # Transactional message name -> ACS event id, e.g. "welcome=EVTwelcome,special-offer=EVTspecialOffer"
 # ("welcome.es=EVTwelcomeEs" for one language). A message without an event id is rejected.
 ACS_EVENTS = env_str("ACS_EVENTS")
-# Seconds to wait for a connection, for a write's answer (the worker), and for a
-# read's answer (the preferences page waits on those: keep it short).
+# Seconds: the most connecting may take; the most a whole write (the worker)
+# may take; the most a whole read may take (the preferences page waits on
+# those: keep it short). "Whole" is connecting, sending and the entire answer,
+# however slowly it arrives, plus an IMS token fetch or a renew-and-resend
+# made inside the call; the IMS token request itself gets the write limit.
+# Inside the page, CAMPAIGN_READ_BUDGET_SECONDS cuts them further.
 ACS_CONNECT_TIMEOUT_SECONDS = env_float("ACS_CONNECT_TIMEOUT_SECONDS", 3.05)
 ACS_TIMEOUT_SECONDS = env_float("ACS_TIMEOUT_SECONDS", 10.0)
 ACS_READ_TIMEOUT_SECONDS = env_float("ACS_READ_TIMEOUT_SECONDS", 5.0)
@@ -376,6 +386,9 @@ V8_EVENT_TYPES = env_str("V8_EVENT_TYPES")  # message=eventType pairs for rteven
 # Staging is copied to the cloud tables hourly by default: changes delivered
 # this recently stay "pending" on the preferences page until a read shows them.
 V8_STAGING_DELAY_MINUTES = env_int("V8_STAGING_DELAY_MINUTES", 120)
+# Seconds: the most connecting may take, and the most a whole SOAP call (and an
+# IMS token request) may take: connecting, sending, the entire answer however
+# slowly it arrives, and a renewal and resend inside it.
 V8_CONNECT_TIMEOUT_SECONDS = env_float("V8_CONNECT_TIMEOUT_SECONDS", 3.05)
 V8_READ_TIMEOUT_SECONDS = env_float("V8_READ_TIMEOUT_SECONDS", 10.0)
 # The ACS and v8 emulators under /emulator/ (development and tests only; a

@@ -144,6 +144,13 @@ def test_malformed_or_missing_v8_settings_fail_the_check(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("value", [0, -1, "4MB"])
+def test_a_reply_cap_that_is_not_a_positive_count_fails_the_check(settings: Settings, value: object) -> None:
+    settings.CAMPAIGN_MAX_REPLY_BYTES = value
+    check_fails_naming("CAMPAIGN_MAX_REPLY_BYTES")
+
+
+@pytest.mark.django_db
 def test_an_unknown_backend_name_fails_the_check(settings: Settings) -> None:
     settings.CAMPAIGN_BACKEND = "acs8"
     check_fails_naming("CAMPAIGN_BACKEND")

@@ -49,11 +49,12 @@ class OutboxConfig:
 @dataclass(frozen=True)
 class CampaignConfig:
     """What every backend shares: which one, how the outbox retries, how long
-    a page waits on Campaign, and the sign-up rules."""
+    a page waits on Campaign, the largest reply read, and the sign-up rules."""
 
     backend: str  # a dotted path (aliases resolved)
     outbox: OutboxConfig
     read_budget_seconds: float
+    max_reply_bytes: int
     double_opt_in: bool
     emails_per_hour: int
     welcome_message: str
@@ -181,6 +182,14 @@ def _seconds(name: str) -> float:
     return value
 
 
+def _positive_int(name: str) -> int:
+    """A count setting: a whole number above zero."""
+    value = getattr(settings, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CampaignMisconfigured(f"{name} must be a whole number above zero, not {value!r}")
+    return value
+
+
 # --- the objects, parsed once ---------------------------------------------------------
 
 
@@ -200,6 +209,7 @@ def campaign_config() -> CampaignConfig:
             operator_retry_seconds=_seconds("CAMPAIGN_AUTH_RETRY_SECONDS"),
         ),
         read_budget_seconds=_seconds("CAMPAIGN_READ_BUDGET_SECONDS"),
+        max_reply_bytes=_positive_int("CAMPAIGN_MAX_REPLY_BYTES"),
         double_opt_in=bool(settings.SIGNUP_DOUBLE_OPT_IN),
         emails_per_hour=int(settings.SIGNUP_EMAILS_PER_HOUR),
         welcome_message=settings.SIGNUP_WELCOME_MESSAGE,

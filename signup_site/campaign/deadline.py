@@ -1,10 +1,13 @@
-"""A time budget for the Campaign reads one page waits on.
+"""Deadlines for Campaign calls: a page's time budget, and each call's own.
 
 The preferences page reads the profile, then its subscriptions (and, when
 the cached key is stale, finds the profile by email first). Each call has
-its own read timeout, but the person waits for their sum. `within(seconds)`
-sets a deadline for everything inside it: the clients cut each call's
-timeouts to what is left, and a call with nothing left is not made at all.
+its own limit, but the person waits for their sum. `within(seconds)` sets a
+deadline for everything inside it; blocks nest, and the earliest deadline
+wins. The backends' session (`backends/http.py`) puts each call inside a
+`within` of its own limit, cuts its connect and read timeouts to what is left
+(`timeouts`), and every socket read of the reply to what is left then
+(`remaining`); a call with nothing left is not made at all.
 """
 
 import time
@@ -31,6 +34,13 @@ def within(seconds: float) -> Iterator[None]:
         yield
     finally:
         _deadline.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left before the current deadline (negative once past it), or
+    None outside any `within` block."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def timeouts(connect: float, read: float) -> tuple[float, float]:

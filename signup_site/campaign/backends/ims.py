@@ -12,7 +12,10 @@ One `IMSTokenClient` per set of credentials, shared by every thread of a
 process: the token is fetched once, renewed a few minutes before it expires,
 and renewed at most once per rejected token (`renew(stale)`), so a burst of
 401s from many threads costs one token request, not one each. It sends on the
-session of the backend it serves (`http.new_session`), so a backend has one.
+session of the backend it serves (`http.new_session`), so a backend has one,
+and the token request is bounded like every call: `timeout=(connect, limit)`,
+`limit` for the whole request (inside the call that needed the token, only
+what is left of that call's), the reply at most CAMPAIGN_MAX_REPLY_BYTES.
 """
 
 import logging
@@ -24,6 +27,7 @@ from typing import Any
 import requests
 
 from ..errors import CampaignAuthError, CampaignError, CampaignUnavailable
+from .http import CampaignSession, ReplyTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +52,7 @@ class IMSTokenClient:
         client_secret: str,
         scopes: tuple[str, ...],
         *,
-        session: requests.Session,
+        session: CampaignSession,
         timeout: tuple[float, float],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -106,6 +110,9 @@ class IMSTokenClient:
             response = self._session.post(
                 self.token_url, data=data, timeout=self.timeout, allow_redirects=False
             )
+        except ReplyTooLarge as exc:
+            logger.warning("IMS token request failed: %s", type(exc).__name__)
+            raise CampaignUnavailable(f"IMS: {exc}") from None
         except requests.RequestException as exc:
             logger.warning("IMS token request failed: %s", type(exc).__name__)
             raise CampaignUnavailable(f"IMS unreachable: {type(exc).__name__}") from None

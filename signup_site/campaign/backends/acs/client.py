@@ -19,8 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from ... import deadline
-from ...config import ACSConfig
+from ...config import ACSConfig, campaign_config
 from ...errors import (
     CampaignAuthError,
     CampaignError,
@@ -29,7 +28,7 @@ from ...errors import (
     CampaignUnavailable,
 )
 from ..common import parse_retry_after
-from ..http import RenewingAuth, new_session
+from ..http import RenewingAuth, ReplyTooLarge, new_session
 from ..ims import IMSTokenClient
 
 logger = logging.getLogger(__name__)
@@ -102,7 +101,9 @@ class ACSClient:
 
     def __init__(self, config: ACSConfig) -> None:
         self.config = config
-        self.session = new_session(USER_AGENT, {"Accept": "application/json"})
+        self.session = new_session(
+            USER_AGENT, {"Accept": "application/json"}, max_reply_bytes=campaign_config().max_reply_bytes
+        )
         self.tokens = IMSTokenClient(
             config.ims_url,
             config.client_id,
@@ -140,7 +141,10 @@ class ACSClient:
         """Send one request; the decoded JSON object (`{}` for 204), or a `CampaignError`.
 
         `action` names the call in logs: no URL, PKey or address is logged.
-        GETs wait `read_timeout` (pages wait on them), writes `write_timeout`.
+        A GET takes at most `read_timeout` in all (pages wait on them), a write
+        `write_timeout`: connecting, the whole answer, and a token renewal and
+        resend inside it (`http.CampaignSession`); the reply at most
+        CAMPAIGN_MAX_REPLY_BYTES.
         """
         read = self.config.read_timeout if method == "GET" else self.config.write_timeout
         started = time.monotonic()
@@ -152,7 +156,7 @@ class ACSClient:
                 json=json,
                 params=params,
                 auth=self.auth,
-                timeout=deadline.timeouts(self.config.connect_timeout, read),
+                timeout=(self.config.connect_timeout, read),
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
@@ -237,8 +241,9 @@ def to_campaign_error(
     """THE mapping from an ACS answer, or a failure to get one, to what the
     caller should do. See the table in the backend's README notes:
 
-    - timeouts, connection errors, 429 (with `Retry-After`), 502/503/504,
-      other 5xx, gateway 429xxx/503xxx -> `CampaignUnavailable`
+    - timeouts (the call's deadline), connection errors, a reply over
+      CAMPAIGN_MAX_REPLY_BYTES, 429 (with `Retry-After`), 502/503/504, other
+      5xx, gateway 429xxx/503xxx -> `CampaignUnavailable`
     - 500 "Check your URI" (Adobe I/O: no such organization) -> `CampaignMisconfigured`
     - 500 whose message is a validation problem, other 4xx -> `CampaignRejected`
     - 404 -> `not_found` (`ProfileNotFound` on a profile)
@@ -249,6 +254,8 @@ def to_campaign_error(
         name = type(outcome).__name__
         if isinstance(outcome, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema):
             return CampaignAuthError(f"ACS {action}: ACS_API_URL is not a usable URL ({name})")
+        if isinstance(outcome, ReplyTooLarge):
+            return CampaignUnavailable(f"ACS {action}: {outcome}")
         return CampaignUnavailable(f"ACS {action}: {name}")
     response = outcome
     status = response.status_code

@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 
 import requests
 
-from ... import deadline
-from ...config import V8Config
+from ...config import V8Config, campaign_config
 from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
 from ..common import parse_retry_after
-from ..http import RenewingAuth, new_session
+from ..http import RenewingAuth, ReplyTooLarge, new_session
 from ..ims import IMSTokenClient
 from . import soap
 
@@ -158,7 +157,7 @@ class SoapClient:
     def __init__(self, config: V8Config) -> None:
         self.config = config
         self.timeout = (config.connect_timeout, config.read_timeout)
-        self.session = new_session(USER_AGENT)
+        self.session = new_session(USER_AGENT, max_reply_bytes=campaign_config().max_reply_bytes)
         self.ims: IMSTokenClient | None = None
         self.auth: V8TokenAuth | V8SessionAuth
         if config.auth == "ims":
@@ -234,7 +233,12 @@ class SoapClient:
         params: list[soap.Param],
         auth: Callable[[requests.PreparedRequest], requests.PreparedRequest] | None,
     ) -> soap.Outputs:
-        """Send one request and read its answer: the only `requests` call of the backend."""
+        """Send one request and read its answer: the only `requests` call of the backend.
+
+        The whole call, a renewal and resend included, takes at most
+        V8_READ_TIMEOUT_SECONDS (less inside a page's budget), and its reply
+        at most CAMPAIGN_MAX_REPLY_BYTES (`http.CampaignSession`).
+        """
         action = f"{schema}#{method}"
         try:
             # The session token, when there is one, is the auth's to put in.
@@ -247,7 +251,7 @@ class SoapClient:
                 data=body,
                 headers={"Content-Type": CONTENT_TYPE, "SOAPAction": action},
                 auth=auth,
-                timeout=deadline.timeouts(*self.timeout),
+                timeout=self.timeout,
                 # The router documents no redirect; one must not carry the credentials elsewhere.
                 allow_redirects=False,
             )
@@ -266,8 +270,9 @@ def to_campaign_error(
     caller should do. Faults decide (they arrive with HTTP 200 as well as with
     500), except that 401 always means a refused token and 429 "slow down":
 
-    - timeouts, connection errors, 429 (with `Retry-After`), 5xx without a
-      fault, an unusable 200 (an HTML page, a DOCTYPE) -> `CampaignUnavailable`
+    - timeouts (the call's deadline), connection errors, a reply over
+      CAMPAIGN_MAX_REPLY_BYTES, 429 (with `Retry-After`), 5xx without a fault,
+      an unusable 200 (an HTML page, a DOCTYPE) -> `CampaignUnavailable`
     - XSV-350008 / XSV-350114 anywhere in the fault (Campaign wraps them:
       SOP-330007 with XSV-350114 in its detail) or HTTP 401, after the auth's
       one renewal; any other XSV code anywhere in it; any fault answering
@@ -279,6 +284,8 @@ def to_campaign_error(
 
     Messages carry codes, never personal data.
     """
+    if isinstance(outcome, ReplyTooLarge):
+        return CampaignUnavailable(f"{action}: {outcome}")
     if isinstance(outcome, requests.RequestException):
         return CampaignUnavailable(f"{action}: Campaign unreachable ({type(outcome).__name__})")
     response = outcome
