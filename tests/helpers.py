@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+import requests
 from django.conf import settings
 from django.core import mail
 from django.db.models import QuerySet
@@ -15,6 +16,19 @@ from signup_site.campaign.models import Change, Topic
 from signup_site.campaign.outbox import deliver_all
 
 URL = re.compile(r"https?://[^\s\"<>]+")
+
+
+def sessions_made(monkeypatch: pytest.MonkeyPatch) -> list[requests.Session]:
+    """Every `requests.Session` created from now on in the test, in order."""
+    sessions: list[requests.Session] = []
+    make = requests.Session.__init__
+
+    def counted(self: requests.Session) -> None:
+        sessions.append(self)
+        make(self)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    return sessions
 
 
 def wait_until[T](condition: Callable[[], T], what: str, timeout: float = 10.0) -> T:

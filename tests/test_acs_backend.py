@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 
 from signup_site.campaign.backends import get_backend, reset_backends
 from signup_site.campaign.backends.acs import ACSBackend
@@ -22,7 +21,7 @@ from signup_site.campaign.errors import (
     ProfileNotFound,
 )
 from tests.acs_support import CLIENT_ID, ORGANIZATION, TRANSACTIONAL_API, Emulator, use_acs_emulator
-from tests.helpers import wait_until
+from tests.helpers import sessions_made, wait_until
 from tests.redirects import redirecting_server
 
 
@@ -106,14 +105,7 @@ def test_the_token_is_renewed_before_it_expires(emulator: Emulator, acs: ACSBack
 def test_one_session_carries_the_token_request_and_the_api_calls(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sessions: list[requests.Session] = []
-    make = requests.Session.__init__
-
-    def counted(self: requests.Session) -> None:
-        sessions.append(self)
-        make(self)
-
-    monkeypatch.setattr(requests.Session, "__init__", counted)
+    sessions = sessions_made(monkeypatch)
     acs = ACSBackend()
     pkey = new_profile(acs)
     emulator.expire_tokens()

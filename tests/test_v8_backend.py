@@ -21,6 +21,7 @@ from signup_site.campaign.errors import (
     CampaignUnavailable,
     ProfileNotFound,
 )
+from tests.helpers import sessions_made
 from tests.redirects import redirecting_server
 from tests.v8_support import V8Emulator, backend, start
 
@@ -339,14 +340,7 @@ def test_a_redirect_from_the_soap_router_is_not_followed(
 def test_one_session_carries_the_token_requests_and_the_calls(
     v8: V8Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sessions: list[requests.Session] = []
-    make = requests.Session.__init__
-
-    def counted(self: requests.Session) -> None:
-        sessions.append(self)
-        make(self)
-
-    monkeypatch.setattr(requests.Session, "__init__", counted)
+    sessions = sessions_made(monkeypatch)
     v8_backend = backend()
     v8_backend.list_services()
     v8.control("expire", {"sessions": False, "tokens": True})
