@@ -57,6 +57,8 @@ NO_ROUTE = re.compile(r"check your URI", re.IGNORECASE)
 # gives every call that Content-Type as its default, so every JSON body here
 # carries it (requests encodes `json=` bodies as UTF-8).
 JSON_UTF8 = "application/json;charset=utf-8"
+# How much of an error body is scrubbed of addresses and PKeys before the first 500 characters are kept.
+SCRUBBED_PREFIX = 4000
 CAMPAIGN_CODE = re.compile(r"\b[A-Z]{3}-\d{6}\b")
 EMAIL = re.compile(r"[^\s'\"<>@]+@[^\s'\"<>@]+\.[A-Za-z]{2,}")
 # PKeys are identifiers: kept out of error messages (they reach the admin).
@@ -228,6 +230,12 @@ def read_error(response: requests.Response) -> tuple[str, str]:
         message = " ".join(str(part) for part in parts if part) or str(body)
     else:
         message = str(body or "")
+    if len(message) > SCRUBBED_PREFIX:
+        # Only the first 500 characters are kept, and the scrubbing regexes
+        # are quadratic on a long run without spaces (a 1 MiB HTML page took
+        # half an hour): scrub a prefix, less its last word, which may be half
+        # an address the regexes would no longer recognise.
+        message = " ".join(message[:SCRUBBED_PREFIX].split()[:-1])
     message = PKEY.sub("<PKey>", EMAIL.sub("<email>", " ".join(message.split())))
     return code[:16], message[:500]
 
