@@ -11,7 +11,8 @@ import requests
 from lxml import etree
 
 from tests.helpers import wait_until
-from tests.v8_support import IMS_CLIENT, LOGIN, V8Emulator, start
+from tests.sdk_oracle import ims_token
+from tests.v8_support import LOGIN, V8Emulator, start
 
 
 @pytest.fixture
@@ -43,18 +44,7 @@ def post(emulator: V8Emulator, action: str, body: str, **headers: str) -> reques
 
 
 def bearer(emulator: V8Emulator) -> dict[str, str]:
-    client_id, secret = IMS_CLIENT
-    token = requests.post(
-        f"{emulator.url}/emulator/ims/token/v3",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": secret,
-            "scope": "x",
-        },
-        timeout=10,
-    ).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {ims_token(emulator)}"}
 
 
 def fault_of(response: requests.Response) -> str:
