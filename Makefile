@@ -9,14 +9,27 @@ PIP_INSTALL := $(BIN)/pip install --quiet --disable-pip-version-check --build-co
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Development defaults for `make run` (any can be overridden in the environment).
-RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local}
+# SITE_URL follows HOST and PORT, so `make run PORT=8100` emails links to :8100.
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local} \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
-.PHONY: run run-acs run-v8 emulator bench test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
+.PHONY: run superuser reset run-acs run-v8 emulator bench test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
 
 run: $(VENV)/.installed messages
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
 	@echo "Serving http://$(HOST):$(PORT)/ (sent emails: http://$(HOST):$(PORT)/dev/mailbox/). Ctrl-C stops both processes."
 	@$(RUN_ENV) $(PY) manage.py rundev $(HOST):$(PORT)
+
+# An admin account for the development site (the admin is at /admin/).
+superuser: $(VENV)/.installed
+	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py createsuperuser
+
+# Start over: forget every sign-up, email and admin account of `make run`
+# (the development SQLite database); the next `make run` seeds afresh.
+reset:
+	rm -f db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm
+	@echo "Development database removed; \`make run\` starts afresh."
 
 # The ACS and v8 emulators on a port of their own (state in memory; one
 # control API, the same knobs and faults, at /emulator/acs/_control/,

@@ -99,3 +99,24 @@ def test_stopping_rundev_stops_every_process_it_started(stop: signal.Signals, ba
     finally:
         for pid in alive(started | {rundev.pid}):  # never leave a server behind
             os.kill(pid, signal.SIGKILL)
+
+
+def test_make_run_on_another_port_emails_links_to_that_port() -> None:
+    """`make run PORT=8100` serves on 8100, so emailed links must point there."""
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", "run", "PORT=8100"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    serve = next(line for line in plan.splitlines() if "manage.py rundev" in line)
+    assert "127.0.0.1:8100" in serve
+    # The line's environment prefix, as the shell would expand it with
+    # SITE_URL unset, then the command swapped for printenv.
+    prefix = serve.split(" .venv/bin/python", 1)[0].lstrip("@")
+    env = {key: value for key, value in os.environ.items() if key != "SITE_URL"}
+    shown = subprocess.run(
+        ["sh", "-c", f"{prefix} printenv SITE_URL"], env=env, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "http://127.0.0.1:8100"
