@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "signup_site.campaign",
+    "signup_site.content",
     "signup_site.web",
     "signup_site.emulator",
 ]

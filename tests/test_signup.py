@@ -19,7 +19,7 @@ from signup_site.campaign.models import (
     Subscriber,
     Topic,
 )
-from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
+from signup_site.content.consent import DEFAULT_VERSION, consent_sha256, default_wording
 from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, html_part, link_in, run_worker, sign_up
 
@@ -43,7 +43,7 @@ def test_signup_page_offers_the_active_topics_with_labelled_fields(client: Clien
     assert '<label for="id_email"' in html
     assert "Newsletter" in html
     assert "Email Special Offers" in html
-    assert consent_text() in html
+    assert default_wording("en").text in html
     assert "/static/bootstrap/css/bootstrap.min.css" in html
 
 
@@ -192,8 +192,8 @@ def test_consent_evidence_recorded_for_request_and_confirmation(client: Client, 
     assert request.user_agent == "TestBrowser/1.0"
     assert request.source == "/signup/?utm_source=footer"
     assert request.topics == ["NEWSLETTER"]
-    assert request.wording_version == CONSENT_VERSION
-    assert request.wording_sha256 == consent_sha256(consent_text())
+    assert request.wording_version == DEFAULT_VERSION
+    assert request.wording_sha256 == consent_sha256(default_wording("en").text)
     with pytest.raises(ValueError):
         request.save()
     with pytest.raises(ValueError):

@@ -1,5 +1,7 @@
-"""Render an email from `templates/emails/<name>-subject.txt`, `-body.txt`
-and `-body.html`, in the recipient's language, and send it.
+"""Render an email in the recipient's language, and send it: the copy
+marketers stored in the admin for that email and language
+(`content.models.EmailCopy`, wrapped in `emails/_stored-body.*`), else
+`templates/emails/<name>-subject.txt`, `-body.txt` and `-body.html`.
 
 The context uses the keys of an ACS transactional event's `ctx` (`firstName`,
 `couponCode`, `preferencesUrl`, `unsubscribeUrl`), so one context serves the
@@ -15,6 +17,7 @@ never RFC 2047 encoded words (which Gmail and Yahoo cannot read as a link);
 
 import email.policy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage as PythonEmailMessage
 from email.message import Message as PythonMessage
@@ -28,6 +31,8 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+
+from signup_site.content.models import EmailCopy, stored_copy
 
 from .errors import CampaignUnavailable
 
@@ -79,12 +84,37 @@ def render_text(template_name: str, context: Mapping[str, Any]) -> str:
     return template.template.render(Context(dict(context), autoescape=False))  # type: ignore[attr-defined]
 
 
-def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -> SiteEmail:
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(
+    name: str, language: str, context: Mapping[str, str], copy: EmailCopy | None = None
+) -> RenderedEmail:
+    """The email's subject and parts: from `copy`, else from the copy stored
+    for it in this language, else from its template files."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        data = {**context, "language": translation.get_language()}
-        subject = " ".join(render_text(f"emails/{name}-subject.txt", data).split())
-        text = render_text(f"emails/{name}-body.txt", data)
-        html = render_to_string(f"emails/{name}-body.html", data)
+        data: dict[str, Any] = {**context, "language": translation.get_language()}
+        copy = copy or stored_copy(name, data["language"])
+        if copy is None:
+            subject = " ".join(render_text(f"emails/{name}-subject.txt", data).split())
+            text = render_text(f"emails/{name}-body.txt", data)
+            html = render_to_string(f"emails/{name}-body.html", data)
+            return RenderedEmail(subject, text, html)
+        stored = copy.render(data)
+        data |= {"subject": stored.subject, "preheader": stored.preheader}
+        text = render_text("emails/_stored-body.txt", {**data, "body_text": stored.text})
+        html = render_to_string("emails/_stored-body.html", {**data, "body_html": stored.html})
+        return RenderedEmail(stored.subject, text, html)
+
+
+def build_email(
+    name: str, to: str, language: str, context: Mapping[str, str], rendered: RenderedEmail | None = None
+) -> SiteEmail:
+    rendered = rendered or render_email(name, language, context)
     domain = site_domain()
     headers = {"Message-ID": make_msgid(domain=domain)}
     if unsubscribe_url := context.get("unsubscribeUrl"):
@@ -95,15 +125,17 @@ def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -
         # RFC 2919: one list per kind of message, so receivers can tell them apart.
         sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or domain
         headers["List-Id"] = f"{sender} <{name}.{domain}>"
-    message = SiteEmail(subject, text, to=[to], headers=headers)
-    message.attach_alternative(html, "text/html")
+    message = SiteEmail(rendered.subject, rendered.text, to=[to], headers=headers)
+    message.attach_alternative(rendered.html, "text/html")
     return message
 
 
-def send_site_email(name: str, to: str, language: str, context: Mapping[str, str]) -> None:
+def send_site_email(
+    name: str, to: str, language: str, context: Mapping[str, str], rendered: RenderedEmail | None = None
+) -> None:
     """Send one of the site's emails through Django's default mailer; a mail
     server that cannot be reached is `CampaignUnavailable` (retried later)."""
-    email_message = build_email(name, to, language, context)
+    email_message = build_email(name, to, language, context, rendered)
     try:
         mailers.default.send_messages([email_message])
     except OSError as exc:

@@ -8,7 +8,7 @@ special-offer email instead of the welcome email.
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -81,6 +81,22 @@ def _record_consent(
         language=evidence.language,
         wording_version=evidence.wording_version,
         wording_sha256=evidence.wording_sha256,
+    )
+
+
+def _as_requested(signup: PendingSignup, evidence: Evidence) -> Evidence:
+    """A confirmation confirms the statement the sign-up form showed, even
+    when a newer version is current by the time the link is pressed (the
+    confirmation page shows none)."""
+    requests = ConsentRecord.objects.filter(signup=signup, kind=ConsentRecord.Kind.REQUEST)
+    requested = requests.order_by("pk").first()
+    if requested is None:
+        return evidence
+    return replace(
+        evidence,
+        language=requested.language,
+        wording_version=requested.wording_version,
+        wording_sha256=requested.wording_sha256,
     )
 
 
@@ -170,7 +186,8 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     subscriber.confirmed_at = subscriber.confirmed_at or now
     subscriber.save()
     topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
-    _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, evidence, topics)
+    confirmed = _as_requested(signup, evidence)
+    _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, confirmed, topics)
     end_optouts(subscriber, list(topics), OptOut.Ended.RECONFIRMED, everything=True)
 
     # Confirming is an explicit opt-in: it lifts an earlier "stop all email".

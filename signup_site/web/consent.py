@@ -1,23 +1,37 @@
-"""The consent statement shown on the sign-up form, and its version.
+"""The consent statement a sign-up form showed, carried in the form.
 
-Change the wording only together with CONSENT_VERSION: every consent record
-keeps the version and a SHA-256 of the exact text shown, in the language shown.
+A marketer may publish a new version while someone has the page open: the
+consent record must keep the text that person read, not the one current when
+they press the button. So the page carries the version it showed, signed
+(nobody may claim to have read a version they were not shown, or one that
+never existed), and the POST hashes that version's text.
 """
 
-import hashlib
+from django.core import signing
 
-from django.utils.translation import gettext
+from signup_site.content.consent import Wording, current_wording, wording_for
 
-CONSENT_VERSION = "2026-11-23"
-
-
-def consent_text() -> str:
-    return gettext(
-        "By signing up you agree to receive the emails you ticked above. We keep "
-        "a record of this consent. Every email has a link to change your "
-        "preferences or unsubscribe, at any time."
-    )
+SALT = "signup_site.web.consent-shown"
 
 
-def consent_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def sign_shown(wording: Wording) -> str:
+    return signing.dumps([wording.language, wording.version], salt=SALT)
+
+
+class UnknownWording(Exception):
+    """The form names a statement that was never shown: tampered, or signed by a retired key."""
+
+
+def shown_wording(signed: str | None, language: str | None) -> Wording:
+    """The statement the form showed. A form that carries none (the
+    embeddable form, a client posting by hand) showed what is current."""
+    if not signed:
+        return current_wording(language)
+    try:
+        shown_language, version = signing.loads(signed, salt=SALT)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise UnknownWording from exc
+    wording = wording_for(str(shown_language), str(version))
+    if wording is None:
+        raise UnknownWording
+    return wording

@@ -1,10 +1,10 @@
 """The sign-up pages. Each view parses, calls the service module, renders."""
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -12,21 +12,26 @@ from django.views.decorators.http import require_GET, require_http_methods
 from signup_site.campaign import signups
 from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
+from signup_site.content.consent import Wording, current_wording
 
-from .consent import CONSENT_VERSION, consent_sha256, consent_text
+from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
 from .proxies import client_ip
 
+CONSENT_CHANGED = _(
+    "The consent statement has changed since this page was opened. Read it again below, then press Sign up."
+)
 
-def evidence_for(request: HttpRequest, wording: str) -> Evidence:
+
+def evidence_for(request: HttpRequest, wording: Wording) -> Evidence:
     return Evidence(
         ip_address=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
         source=request.get_full_path(),
-        language=get_language() or settings.LANGUAGE_CODE,
-        wording_version=CONSENT_VERSION,
-        wording_sha256=consent_sha256(wording),
+        language=wording.language,
+        wording_version=wording.version,
+        wording_sha256=wording.sha256,
     )
 
 
@@ -39,10 +44,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("email", "first_name", "last_name")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_form(request: HttpRequest) -> HttpResponse:
-    wording = consent_text()
     if request.method == "POST":
         form = SignupForm(request.POST)
-        if form.is_valid():
+        valid = form.is_valid()
+        try:
+            # The statement this form showed, which may no longer be current.
+            shown = shown_wording(request.POST.get("consent"), get_language())
+        except UnknownWording:
+            form.add_error(None, CONSENT_CHANGED)
+            valid = False
+        if valid:
             data = form.cleaned_data
             signups.start_signup(
                 SignupRequest(
@@ -52,14 +63,16 @@ def signup_form(request: HttpRequest) -> HttpResponse:
                     language=data["language"],
                     topics=tuple(data["topics"]),
                 ),
-                evidence_for(request, wording),
+                evidence_for(request, shown),
                 site_links,
             )
             # Same answer for every address: the page never tells who is known.
             return HttpResponseRedirect(reverse("signup-sent"))
     else:
         form = SignupForm()
-    return render(request, "web/signup.html", {"form": form, "consent_text": wording})
+    wording = current_wording(get_language())
+    context = {"form": form, "consent_text": wording.text, "consent_shown": sign_shown(wording)}
+    return render(request, "web/signup.html", context)
 
 
 @require_GET
@@ -74,7 +87,10 @@ def signup_confirm(request: HttpRequest, signup: PendingSignup, token: str) -> H
     """GET shows a button; only the POST confirms (link scanners GET every link)."""
     if request.method != "POST":
         return render(request, "web/confirm.html", {"signup": signup})
-    confirmation = signups.confirm_signup(signup.public_id, evidence_for(request, consent_text()), site_links)
+    # The confirmation records the statement the sign-up showed (signups._confirm);
+    # the current one stands in only for a sign-up with no record of it.
+    evidence = evidence_for(request, current_wording(get_language()))
+    confirmation = signups.confirm_signup(signup.public_id, evidence, site_links)
     if confirmation is None:
         return bad_link(request, BadLink(Purpose.CONFIRM))
     return render(request, "web/confirmed.html", {"confirmation": confirmation})
