@@ -129,6 +129,11 @@ class SubscriberAdmin(admin.ModelAdmin):
         "evidence_export",
     ]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # People arrive through the sign-up form, which spells their address
+        # canonically and records their consent; never typed in here.
+        return False
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         address = "email" if request.user.has_perm(SEE_EMAIL) else "masked_email"
         fields = [address, "first_name", "last_name", "language", "status"]
