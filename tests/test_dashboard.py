@@ -37,7 +37,7 @@ def marketer() -> Client:
     return client
 
 
-def dashboard(client: Client, **query: object) -> str:
+def dashboard(client: Client, **query: str | int) -> str:
     response = client.get(reverse("ops-dashboard"), query)
     assert response.status_code == 200
     return html_of(response)
@@ -93,17 +93,13 @@ def test_optouts_and_coupons_match_the_database(history: int, marketer: Client) 
     coupons = Coupon.objects.filter(issued_at__isnull=False).count()
     assert f'<dd id="figure-coupons">{coupons}</dd>' in html
     parked = Change.objects.filter(status=Change.Status.PARKED).count()
-    assert f"?status__exact=parked\">{parked}</a>" in html
+    assert f'?status__exact=parked">{parked}</a>' in html
 
 
 def test_latency_percentiles_come_from_change_rows(history: int, marketer: Client) -> None:
     html = dashboard(marketer, days=30)
-    waits = [
-        (done - created).total_seconds()
-        for created, done in Change.objects.filter(status=Change.Status.DONE).values_list(
-            "created_at", "delivered_at"
-        )
-    ]
+    pairs = Change.objects.filter(status=Change.Status.DONE).values_list("created_at", "delivered_at")
+    waits = [(done - created).total_seconds() for created, done in pairs if done]
     median = percentile(waits, 50)
     assert median is not None
     found = re.search(r'id="latency-table".*?<th scope="row">All changes</th><td>(\d+)</td>', html)
@@ -134,7 +130,9 @@ def test_periods_and_a_date_range(history: int, marketer: Client) -> None:
     assert len(table(dashboard(marketer, days=7), "chart-signups")) == 7
     assert len(table(dashboard(marketer, days=90), "chart-signups")) == 90
     today = timezone.localdate()
-    ranged = table(dashboard(marketer, first=today - timedelta(days=2), last=today), "chart-signups")
+    ranged = table(
+        dashboard(marketer, first=str(today - timedelta(days=2)), last=str(today)), "chart-signups"
+    )
     assert list(ranged) == [f"{today - timedelta(days=n):%Y-%m-%d}" for n in (2, 1, 0)]
 
 

@@ -9,13 +9,13 @@ carries the address) needs it too.
 """
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -25,6 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from .addresses import AddressRefused, canonical_address, mask_address
 from .evidence import csv_lines, evidence_rows, records_between
 from .models import Change, ConsentRecord, Coupon, OptOut, Subscriber
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldGroups
 
 SEE_EMAIL = "campaign.view_subscriber_email"
 
@@ -60,15 +63,30 @@ class ReadOnlyInline(admin.TabularInline):
 class ConsentInline(ReadOnlyInline):
     model = ConsentRecord
     verbose_name_plural = _("consent evidence")
-    fields = ["created_at", "kind", "topics", "wording_version", "language", "ip_address", "source"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "kind",
+        "topics",
+        "wording_version",
+        "language",
+        "ip_address",
+        "source",
+    )
 
 
 class ChangeInline(ReadOnlyInline):
     model = Change
     verbose_name_plural = _("changes for Campaign, and their delivery")
-    fields = ["id", "kind", "status", "attempts", "failure", "created_at", "delivered_at", "short_error"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "id",
+        "kind",
+        "status",
+        "attempts",
+        "failure",
+        "created_at",
+        "delivered_at",
+        "short_error",
+    )
     ordering = ["-id"]
 
     @admin.display(description=_("last error"))
@@ -79,8 +97,16 @@ class ChangeInline(ReadOnlyInline):
 class OptOutInline(ReadOnlyInline):
     model = OptOut
     fk_name = "subscriber"
-    fields = ["created_at", "scope", "via", "reason", "reason_text", "ended_at", "ended_by", "delivery"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "scope",
+        "via",
+        "reason",
+        "reason_text",
+        "ended_at",
+        "ended_by",
+        "delivery",
+    )
 
     @admin.display(description=_("scope"))
     def scope(self, optout: OptOut) -> str:
@@ -93,8 +119,7 @@ class OptOutInline(ReadOnlyInline):
 
 class CouponInline(ReadOnlyInline):
     model = Coupon
-    fields = ["topic", "code", "issued_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("topic", "code", "issued_at")
 
 
 def export_evidence(records: QuerySet[ConsentRecord], filename: str) -> StreamingHttpResponse:
@@ -134,12 +159,11 @@ class SubscriberAdmin(admin.ModelAdmin):
         # canonically and records their consent; never typed in here.
         return False
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> "_FieldGroups":
         address = "email" if request.user.has_perm(SEE_EMAIL) else "masked_email"
-        fields = [address, "first_name", "last_name", "language", "status"]
-        return [*fields, "masked_person_key", "public_id", "campaign_pkey", "created_at", "confirmed_at"] + (
-            ["evidence_export"] if may_export(request) else []
-        )
+        fields: list[str | list[str] | tuple[str, ...]] = [address, "first_name", "last_name", "language"]
+        fields += ["status", "masked_person_key", "public_id", "campaign_pkey", "created_at", "confirmed_at"]
+        return [*fields, "evidence_export"] if may_export(request) else fields
 
     @admin.display(description=_("email"), ordering="email")
     def masked_email(self, subscriber: Subscriber) -> str:
@@ -171,7 +195,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         return queryset.filter(email__startswith=prefix), False
 
     @admin.action(description=_("Export their consent evidence (CSV)"))
-    def export_consent(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> HttpResponse:
+    def export_consent(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> HttpResponseBase:
         if not may_export(request):
             raise PermissionDenied
         records = ConsentRecord.objects.filter(subscriber__in=queryset)
@@ -209,12 +233,12 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
         return own + super().get_urls()
 
     @admin.action(description=_("Export the selected records (CSV)"))
-    def export_selected(self, request: HttpRequest, queryset: QuerySet[ConsentRecord]) -> HttpResponse:
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[ConsentRecord]) -> HttpResponseBase:
         if not may_export(request):
             raise PermissionDenied
         return export_evidence(queryset, f"consent-{timezone.localdate():%Y-%m-%d}.csv")
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         """One person's evidence (`?subscriber=<public id>`), or a date range's."""
         if not may_export(request):
             raise PermissionDenied

@@ -125,7 +125,7 @@ class Chart:
         )
 
     def _bars(self, days: tuple[date, ...], slot: float, plot_h: float, top: float) -> list[str]:
-        parts = []
+        parts: list[str] = []
         colours = [colour for _label, colour in self.series]
         count = max(len(self.figures.series), 1)
         bar_w = slot * 0.8 if self.stacked else slot * 0.8 / count
@@ -157,7 +157,7 @@ class Chart:
         return parts
 
     def _legend(self, rows: list[list[tuple[str, str, float]]], first_y: float) -> list[str]:
-        parts = []
+        parts: list[str] = []
         for n, row in enumerate(rows):
             y = first_y + LEGEND_ROW * n
             for label, colour, x in row:

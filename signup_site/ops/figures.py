@@ -156,6 +156,8 @@ def signup_breakdown(period: Period, key: str, labels: dict[Any, str]) -> list[B
         signups_in(period).filter(confirmed_at__isnull=False).values_list(key, "created_at", "confirmed_at")
     )
     for value, created, confirmed in pairs:
+        if confirmed is None:  # excluded by the filter; for the type checker
+            continue
         waits[value].append((confirmed - created).total_seconds())
     rows = [
         Breakdown(
@@ -171,12 +173,8 @@ def signup_breakdown(period: Period, key: str, labels: dict[Any, str]) -> list[B
 
 def confirmation_overall(period: Period) -> Breakdown:
     signups = signups_in(period)
-    waits = [
-        (confirmed - created).total_seconds()
-        for created, confirmed in signups.filter(confirmed_at__isnull=False).values_list(
-            "created_at", "confirmed_at"
-        )
-    ]
+    pairs = signups.filter(confirmed_at__isnull=False).values_list("created_at", "confirmed_at")
+    waits = [(confirmed - created).total_seconds() for created, confirmed in pairs if confirmed]
     return Breakdown(_("All sign-ups"), signups.count(), len(waits), median(waits) if waits else None)
 
 
@@ -207,6 +205,8 @@ def delivery_latency(period: Period) -> tuple[list[Latency], Daily]:
     per_day: dict[date, list[float]] = defaultdict(list)
     zone = timezone.get_current_timezone()
     for kind, created, done in delivered.values_list("kind", "created_at", "delivered_at").iterator():
+        if done is None:  # excluded by the filter; for the type checker
+            continue
         seconds = max(0.0, (done - created).total_seconds())
         per_kind[kind].append(seconds)
         per_day[done.astimezone(zone).date()].append(seconds)

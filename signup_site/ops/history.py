@@ -14,6 +14,7 @@ import random
 import string
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -180,7 +181,7 @@ class _History:
                     )
                 )
         offer = next((topic for topic in topics if topic.is_special_offer), None)
-        message = {
+        message: dict[str, Any] = {
             "message": offer.message_on_opt_in if offer else "welcome",
             "topic": offer.slug if offer else None,
             "email": email,

@@ -21,6 +21,7 @@ a label.
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, Q, Sum
@@ -95,8 +96,8 @@ class OutboxCollector(Collector):
         delivered = CounterMetricFamily(
             "signup_outbox_delivered", "Changes delivered to Campaign (or sent), by kind.", labels=["kind"]
         )
-        rows = {
-            row["kind"]: row
+        rows: dict[str, dict[str, Any]] = {
+            row["kind"]: dict(row)
             for row in Change.objects.values("kind")
             .annotate(
                 pending=Count("id", filter=Q(status=Change.Status.PENDING)),
