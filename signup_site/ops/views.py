@@ -187,7 +187,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not settings.METRICS_TOKEN and not settings.METRICS_ALLOWED_NETWORKS:
         raise Http404
     if not _authorised(request):
-        return HttpResponse(_("Not allowed.\n"), status=403, content_type="text/plain; charset=utf-8")
+        return HttpResponse(b"Not allowed.\n", status=403, content_type="text/plain; charset=utf-8")
     registry = CollectorRegistry(auto_describe=True)
     if settings.PROMETHEUS_MULTIPROC_DIR:
         multiprocess.MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)

@@ -16,7 +16,8 @@ def duration(seconds: float | None) -> str:
     for unit, size, label in (("d", 86400, _("d")), ("h", 3600, _("h")), ("min", 60, _("min"))):
         if seconds >= size * (1 if unit == "min" else 1.5):
             return f"{number_format(round(seconds / size, 1))} {label}"
-    return f"{number_format(round(seconds, 1))} {_('s')}"
+    seconds_unit = _("s")
+    return f"{number_format(round(seconds, 1))} {seconds_unit}"
 
 
 @register.filter
