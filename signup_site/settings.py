@@ -4,6 +4,7 @@ Every variable is listed with its default in `.env.example`. Development
 defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 """
 
+import ipaddress
 import os
 import re
 import tempfile
@@ -75,6 +76,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of networks (`10.0.0.0/8, 2001:db8::/32`, or
+    single addresses), each checked here so that a typo stops the start."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list networks like 10.0.0.0/8, not {item!r}") from None
+    return networks
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-used-in-production"  # noqa: S105 (DEBUG only)
@@ -102,10 +115,13 @@ INSTALLED_APPS = [
     "signup_site.campaign",
     "signup_site.content",
     "signup_site.web",
+    "signup_site.ops",
     "signup_site.emulator",
 ]
 
 MIDDLEWARE = [
+    # First, so that it times everything after it (signup_site.ops.metrics).
+    "signup_site.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -416,6 +432,17 @@ EMULATOR_V8 = {
     # Apply staging by itself this long after a write (0: only on _control/replicate).
     "REPLICATE_AFTER_SECONDS": env_float("EMULATOR_V8_REPLICATE_AFTER_SECONDS", 0.0),
 }
+
+# Prometheus metrics at /metrics (signup_site.ops.metrics): answered to a
+# scraper that sends `Authorization: Bearer <METRICS_TOKEN>`, or whose address
+# (behind TRUSTED_PROXY_COUNT proxies) is in METRICS_ALLOWED_NETWORKS; with
+# neither set the endpoint is off (404).
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS")
+# Where gunicorn's workers share their counters and histograms
+# (prometheus_client's multiprocess mode, which reads this variable itself
+# when the process starts): empty, each process reports its own.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
 
 # Logs carry no personal data: the code logs ids, never addresses or names.
 LOGGING = {

@@ -122,3 +122,17 @@ def person_key(address: str) -> str:
         domain = "gmail.com"
         local = local.replace(".", "")
     return f"{local}@{domain}"
+
+
+MASK = "\u2022\u2022\u2022"  # three bullets
+
+
+def mask_address(address: str) -> str:
+    """An address as the admin lists it: enough to tell people apart at a
+    glance, too little to read off a screen and mail (`j•••@e•••.com`)."""
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return f"{address[:1]}{MASK}"
+    name, dot, tld = domain.rpartition(".")
+    masked_domain = f"{name[:1]}{MASK}{dot}{tld}" if dot else f"{domain[:1]}{MASK}"
+    return f"{local[:1]}{MASK}@{masked_domain}"

@@ -1,5 +1,6 @@
-"""The marketers' and operators' admin: topics and coupon pools, consent
-evidence, opt-outs with their reasons, and whether everything reached Campaign."""
+"""The marketers' and operators' admin: topics and coupon pools, opt-outs
+with their reasons, and whether everything reached Campaign. People and their
+consent evidence are in `admin_people`."""
 
 from typing import Any
 
@@ -14,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import coupons, outbox
+from .admin_people import ReadOnlyAdmin
 from .models import (
     Change,
-    ConsentRecord,
     Coupon,
     LocalMessage,
     LocalProfile,
@@ -24,23 +25,9 @@ from .models import (
     LocalSubscription,
     OptOut,
     PendingSignup,
-    Subscriber,
     Topic,
     TopicTranslation,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evidence and logs: visible, never edited or deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class TopicTranslationInline(admin.TabularInline):
@@ -110,25 +97,10 @@ class TopicAdmin(admin.ModelAdmin):
         return render(request, "admin/campaign/import_coupons.html", context)
 
 
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "language", "created_at", "confirmed_at"]
-    list_filter = ["status", "language"]
-    search_fields = ["email"]
-    readonly_fields = ["public_id", "person_key", "campaign_pkey", "created_at", "confirmed_at"]
-
-
 @admin.register(PendingSignup)
 class PendingSignupAdmin(ReadOnlyAdmin):
     list_display = ["id", "subscriber", "language", "created_at", "confirmed_at"]
     list_filter = ["confirmed_at"]
-    search_fields = ["subscriber__email"]
-
-
-@admin.register(ConsentRecord)
-class ConsentRecordAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "subscriber", "topics", "wording_version", "language", "ip_address"]
-    list_filter = ["kind", "wording_version", "language"]
     search_fields = ["subscriber__email"]
 
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .addresses import mask_address
+
 
 def parse_public_id(value: object) -> uuid.UUID | None:
     """A public id from a link payload or a form, or None when it is not one."""
@@ -142,8 +144,12 @@ class Subscriber(models.Model):
 
     objects = PublicIdQuerySet.as_manager()
 
+    class Meta:
+        permissions = [("view_subscriber_email", _("Can see a subscriber's full email address"))]
+
     def __str__(self) -> str:
-        return f"subscriber {self.pk}"
+        # The admin lists people by this: masked, never the whole address.
+        return mask_address(self.email)
 
 
 class PendingSignup(models.Model):
