@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -137,3 +138,26 @@ def test_without_double_opt_in_the_worker_confirms_the_sign_up(
     run_worker()
     assert Subscriber.objects.get().status == Subscriber.Status.CONFIRMED
     assert [m.subject for m in mail.outbox] == ["Welcome! You are signed up"]
+
+
+def test_a_failed_request_is_listed_in_the_admin_without_the_address_and_counted_by_healthz(
+    client: Client, admin_client: Client, newsletter: Topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.post("/preferences/", {"email": "private@example.com"})
+    assert client.get("/healthz").json()["requests_waiting"] == 1
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("lookup failed")
+
+    monkeypatch.setattr("signup_site.campaign.preferences.sent_recently", crash)
+    make_person("known", "preferences-link", newsletter)
+    client.post("/preferences/", {"email": "known@example.com"})
+    run_worker()
+    assert client.get("/healthz").json()["requests_waiting"] == 1
+    failed = InboundRequest.objects.get()
+    listing = admin_client.get(reverse("admin:campaign_inboundrequest_changelist"))
+    assert listing.status_code == 200
+    assert b"RuntimeError: lookup failed" in listing.content
+    detail = admin_client.get(reverse("admin:campaign_inboundrequest_change", args=[failed.pk]))
+    assert detail.status_code == 200
+    assert b"known@example.com" not in listing.content + detail.content

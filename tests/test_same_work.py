@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.django_db
 LIMIT = 2
 CASES = ("unknown", "known", "suppressed", "rate-limited")
 # Each path: the URL, the form's other fields, the email template its limit counts.
-PATHS = {
+PATHS: dict[str, tuple[str, dict[str, Any], str]] = {
     "sign-up": ("/signup/", {"language": "en"}, "signup-confirm"),
     "email me my link": ("/preferences/", {}, "preferences-link"),
 }
@@ -50,8 +49,9 @@ def shape(sql: str) -> str:
     return SAVEPOINT.sub('"s?"', SQL_VALUES.sub("?", sql))
 
 
-def as_sent(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Status, headers and body, CSRF tokens and nonces replaced by `?`."""
+def as_sent(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A test client response's status, headers (cookies included) and body,
+    CSRF tokens and nonces replaced by `?`."""
     headers = []
     for name, value in sorted(response.items()):
         if name in ("Date", "Expires"):  # the clock, whoever asks
@@ -63,8 +63,8 @@ def as_sent(response: HttpResponse) -> tuple[int, list[tuple[str, str]], bytes]:
         (name, re.sub(r"^[^;]*", "?", morsel.OutputString())) for name, morsel in response.cookies.items()
     )
     body = response.content
-    for token, replacement in TOKENS:
-        body = token.sub(replacement, body)
+    for token, blank in TOKENS:
+        body = token.sub(blank, body)
     return response.status_code, headers + cookies, body
 
 
