@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from signup_site.campaign.models import Change, Topic
-from signup_site.campaign.outbox import deliver_all
+from signup_site.campaign.outbox import deliver_all, take_in_one
 
 URL = re.compile(r"https?://[^\s\"<>]+")
 
@@ -78,6 +78,15 @@ def shown_in(html: str) -> str:
 def run_worker() -> int:
     """One pass of the task worker: deliver everything due."""
     return deliver_all()
+
+
+def take_in_requests() -> int:
+    """The worker's first step alone: act on the sign-ups and link requests
+    the pages took in, delivering nothing yet (what they queue stays queued)."""
+    count = 0
+    while take_in_one():
+        count += 1
+    return count
 
 
 def make_due(changes: "QuerySet[Change] | None" = None) -> None:

@@ -220,6 +220,7 @@ def test_subscribe_then_unsubscribe_while_campaign_is_flaky_ends_unsubscribed(
     client: Client, emulator: Emulator, newsletter: Topic
 ) -> None:
     sign_up(client, "flaky@example.com", newsletter)
+    run_worker()
     confirm_all(client)
     drain()
     subscriber = Subscriber.objects.get()

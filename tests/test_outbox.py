@@ -26,7 +26,7 @@ from signup_site.campaign.models import (
 from signup_site.campaign.optouts import opt_out, undo_opt_out
 from signup_site.web.links import site_links
 from tests.backends import ScriptedBackend
-from tests.helpers import confirm_latest, make_due, run_worker, sign_up
+from tests.helpers import confirm_latest, make_due, run_worker, sign_up, take_in_requests
 
 
 @pytest.fixture
@@ -157,6 +157,7 @@ def test_unexpected_error_keeps_the_change_for_later(
 @pytest.mark.django_db
 def test_sweep_releases_claims_of_dead_workers(client: Client, newsletter: Topic) -> None:
     sign_up(client, "dead@example.com", newsletter)
+    take_in_requests()
     change = Change.objects.get()
     # A worker claimed it and died.
     Change.objects.filter(pk=change.pk).update(

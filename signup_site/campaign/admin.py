@@ -19,6 +19,7 @@ from .admin_people import ReadOnlyAdmin
 from .models import (
     Change,
     Coupon,
+    InboundRequest,
     LocalMessage,
     LocalProfile,
     LocalService,
@@ -157,6 +158,21 @@ class ChangeAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The retry action needs change permission; the form stays read-only.
         return obj is None and request.user.has_perm("campaign.change_change")
+
+
+@admin.register(InboundRequest)
+class InboundRequestAdmin(ReadOnlyAdmin):
+    """Sign-ups and link requests the worker has not acted on yet: a row
+    here for long, with an error, is a failure to look at. The address and
+    what was submitted are not shown: most rows are gone within seconds."""
+
+    list_display = ["id", "kind", "status", "attempts", "next_attempt_at", "short_error", "created_at"]
+    list_filter = ["kind", "status"]
+    fields = ["kind", "status", "attempts", "next_attempt_at", "claimed_at", "created_at", "last_error"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, taken: InboundRequest) -> str:
+        return taken.last_error[:80]
 
 
 @admin.register(OptOut)

@@ -1,7 +1,9 @@
 """The emails a journey queues for a person, through the outbox.
 
 - `Links`: the absolute URLs an email carries (signed tokens); the web app
-  provides them, so this package never builds a URL.
+  provides them, so this package never builds a URL. The worker, which has no
+  request to be handed them by, uses the ones the web app provided when it
+  started (`provide_links`, `provided_links`).
 - `links_context`: what every email to a known person carries (the *Update
   Details* and unsubscribe links).
 - `queue_site_email`: one of the site's own emails (`templates/emails/`), sent
@@ -11,6 +13,7 @@
 from datetime import timedelta
 from typing import Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from . import outbox
@@ -29,6 +32,21 @@ class Links(Protocol):
     def unsubscribe_url(self, subscriber: Subscriber, topic: Topic | None = None) -> str: ...
 
     def email_change_url(self, change: PendingEmailChange) -> str: ...
+
+
+_provided: list[Links] = []
+
+
+def provide_links(links: Links) -> None:
+    """The web app's links, for the worker's emails (`web.apps.WebConfig.ready`)."""
+    _provided[:] = [links]
+
+
+def provided_links() -> Links:
+    """The links the web app provided; they need no request, only SITE_URL."""
+    if not _provided:
+        raise ImproperlyConfigured("No links for emails: is signup_site.web in INSTALLED_APPS?")
+    return _provided[0]
 
 
 def links_context(subscriber: Subscriber, links: Links) -> dict[str, str]:

@@ -8,7 +8,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from .config import campaign_config
-from .models import Change, OptOut
+from .models import Change, InboundRequest, OptOut
 
 UNDELIVERED = (*Change.UNFINISHED, Change.Status.PARKED)
 
@@ -19,6 +19,9 @@ class OutboxHealth:
     parked: int
     oldest_pending_seconds: float | None
     oldest_undelivered_optout_seconds: float | None
+    # Sign-ups and link requests the worker has not acted on yet (seconds,
+    # normally); one that failed stays among them.
+    requests_waiting: int
     # "ok"; "unavailable" while changes wait on Campaign being down or slow;
     # "misconfigured" while they wait on an operator (credentials or settings).
     campaign: str
@@ -53,4 +56,5 @@ def outbox_health(now: datetime | None = None) -> OutboxHealth:
         parked=Change.objects.filter(status=Change.Status.PARKED).count(),
         oldest_pending_seconds=_age(pending.aggregate(at=Min("created_at"))["at"], now),
         oldest_undelivered_optout_seconds=_age(oldest_optout, now),
+        requests_waiting=InboundRequest.objects.count(),
     )

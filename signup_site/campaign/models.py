@@ -1,7 +1,8 @@
 """What the site keeps that Campaign cannot: topics, subscribers and their
 pending sign-ups, consent evidence, coupons, and the outbox of changes on
-their way to Campaign. The embedded `local` Campaign's own tables live in
-`local_models` and are imported at the bottom.
+their way to Campaign. The requests the pages take in for the worker live in
+`inbound_models`, the embedded `local` Campaign's own tables in
+`local_models`; both are imported at the bottom.
 """
 
 import uuid
@@ -358,12 +359,14 @@ class PendingEmailChange(models.Model):
         return f"email change {self.pk}"
 
 
+from .inbound_models import InboundRequest  # noqa: E402
 from .local_models import LocalMessage, LocalProfile, LocalService, LocalSubscription  # noqa: E402
 
 __all__ = [
     "Change",
     "ConsentRecord",
     "Coupon",
+    "InboundRequest",
     "LocalMessage",
     "LocalProfile",
     "LocalService",

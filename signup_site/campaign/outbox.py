@@ -9,11 +9,17 @@ Failures are rows (attempts, last error, next attempt), not log lines:
 transient ones come back with capped exponential backoff and jitter,
 rejections are parked until someone retries them. `sweep()` is the safety net
 under the task queue.
+
+The same worker first acts on the requests the public pages take in
+(`take_in()`: a sign-up, an "email me my link"): the page answers before any
+lookup, and `take_in_one()` runs the journey's handler for the request
+(registered by the app, `handle_inbound`), then deletes it; a request that
+failed stays, with its error, and comes back with the same backoff.
 """
 
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,12 +38,17 @@ from .errors import (
     CampaignUnavailable,
     ProfileNotFound,
 )
-from .models import Change, Subscriber
+from .models import Change, InboundRequest, Subscriber
 
 logger = logging.getLogger(__name__)
 
 # How many due changes one claim looks at before giving up to a busier worker.
 CLAIM_WINDOW = 20
+
+type InboundHandler = Callable[[InboundRequest], None]
+# What acts on each kind of request the pages take in; the campaign app
+# registers the journeys' handlers when it is ready (they use this module).
+_inbound_handlers: dict[str, InboundHandler] = {}
 
 
 def record(subscriber: Subscriber, kind: Change.Kind, **payload: Any) -> Change:
@@ -45,6 +56,20 @@ def record(subscriber: Subscriber, kind: Change.Kind, **payload: Any) -> Change:
     change = Change.objects.create(subscriber=subscriber, kind=kind, payload=payload)
     wake_worker()
     return change
+
+
+def take_in(kind: InboundRequest.Kind, email: str, **payload: Any) -> InboundRequest:
+    """Record a request a page answers before any lookup; the worker acts on
+    it. Call inside the request's transaction: the worker wakes when it commits."""
+    taken = InboundRequest.objects.create(kind=kind, email=email, payload=payload)
+    wake_worker()
+    return taken
+
+
+def handle_inbound(kind: InboundRequest.Kind, handler: InboundHandler) -> None:
+    """Have the worker act on requests of this kind with `handler(request)`,
+    run in the transaction that then deletes the request."""
+    _inbound_handlers[kind] = handler
 
 
 @task
@@ -90,9 +115,58 @@ def release_stale_claims(now: datetime | None = None) -> int:
     # A claim older than this belongs to a worker that died mid-delivery: one
     # delivery is a few requests with timeouts of seconds.
     stale = timedelta(seconds=campaign_config().outbox.claim_timeout_seconds)
-    return Change.objects.filter(status=Change.Status.IN_PROGRESS, claimed_at__lt=now - stale).update(
+    requests = InboundRequest.objects.filter(
+        status=InboundRequest.Status.IN_PROGRESS, claimed_at__lt=now - stale
+    ).update(status=InboundRequest.Status.PENDING, claimed_at=None)
+    changes = Change.objects.filter(status=Change.Status.IN_PROGRESS, claimed_at__lt=now - stale).update(
         status=Change.Status.PENDING, claimed_at=None
     )
+    return requests + changes
+
+
+def _claim_inbound(now: datetime) -> InboundRequest | None:
+    due = (
+        InboundRequest.objects.filter(status=InboundRequest.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)
+    )
+    for request_id in due[:CLAIM_WINDOW]:
+        claimed = InboundRequest.objects.filter(id=request_id, status=InboundRequest.Status.PENDING).update(
+            status=InboundRequest.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if claimed:
+            return InboundRequest.objects.get(id=request_id)
+    return None
+
+
+def take_in_one(now: datetime | None = None) -> bool:
+    """Act on one request the pages took in. False when none is due.
+
+    The handler's work and the request's deletion are one transaction: a
+    crash part-way leaves the request, claimed, for `release_stale_claims`.
+    """
+    now = now or timezone.now()
+    taken = _claim_inbound(now)
+    if taken is None:
+        return False
+    try:
+        with transaction.atomic():
+            _inbound_handlers[taken.kind](taken)
+            InboundRequest.objects.filter(id=taken.pk).delete()
+    except Exception as exc:
+        # Kept, to be tried again; the log names the row, never the address
+        # (a database error's message may quote it).
+        logger.error("request %s failed unexpectedly: %s", taken.pk, type(exc).__name__)
+        when = timezone.now() + timedelta(seconds=backoff(taken.attempts))
+        InboundRequest.objects.filter(id=taken.pk).update(
+            status=InboundRequest.Status.PENDING,
+            next_attempt_at=when,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            claimed_at=None,
+        )
+        with transaction.atomic():
+            wake_worker(when)
+    return True
 
 
 def _claim_next(now: datetime) -> Change | None:
@@ -142,10 +216,11 @@ def deliver_one(now: datetime | None = None) -> bool:
 
 
 def deliver_all(limit: int = 10_000) -> int:
-    """Deliver everything that is due now; the number of changes attempted."""
+    """Act on the requests taken in, then deliver everything that is due now
+    (what those requests queue included); the number of steps attempted."""
     release_stale_claims()
     count = 0
-    while count < limit and deliver_one():
+    while count < limit and (take_in_one() or deliver_one()):
         count += 1
     return count
 
@@ -156,11 +231,14 @@ def sweep(now: datetime | None = None) -> int:
     with its worker (django-tasks-db leaves a SIGKILLed task "running" for
     ever) thus delays delivery by one sweep interval, never for ever.
 
-    Returns how many changes are due now.
+    Returns how many changes and requests taken in are due now.
     """
     now = now or timezone.now()
     release_stale_claims(now)
     due = Change.objects.filter(status=Change.Status.PENDING, next_attempt_at__lte=now).count()
+    due += InboundRequest.objects.filter(
+        status=InboundRequest.Status.PENDING, next_attempt_at__lte=now
+    ).count()
     if due:
         with transaction.atomic():
             wake_worker()

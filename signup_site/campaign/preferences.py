@@ -7,7 +7,8 @@ Where Campaign applies accepted writes later (v8 staging: the backend's
 `apply_delay`), changes delivered within that delay stay pending until a read
 shows them applied. Writing queues only what changed; a new email address is
 `email_change`'s business. "Email me my link" is here too: it is how a person
-without a link reaches this page.
+without a link reaches this page; the page takes the request in, and the
+worker looks the address up.
 """
 
 from dataclasses import dataclass, field
@@ -24,9 +25,9 @@ from .backends.base import Profile
 from .config import campaign_config
 from .delivery import is_suppressed, remember_pkey
 from .email_change import request_email_change
-from .emails import Links, links_context, queue_site_email, sent_recently
+from .emails import Links, links_context, provided_links, queue_site_email, sent_recently
 from .errors import ProfileNotFound
-from .models import Change, OptOut, Subscriber, Topic
+from .models import Change, InboundRequest, OptOut, Subscriber, Topic
 from .optouts import end_optouts, opt_out
 
 PROFILE_FIELDS = ("first_name", "last_name", "language")
@@ -223,24 +224,35 @@ def update_preferences(
 
 
 def send_preferences_link(email: str, links: Links) -> None:
-    """Email a fresh preferences link if the address is known; silent otherwise.
+    """Take in a request for a fresh preferences link, and return.
 
-    Known means a subscriber holds the address's canonical spelling, however
-    it was typed; an address the site refuses is known to no one.
+    Nothing is looked up here, so the page answers the same, with the same
+    work, whether the address is known or not (nor how long it takes tells):
+    the worker's `take_link_request` emails the link if it is. An address
+    the site refuses is known to no one. The worker makes the link with the
+    links the web app provided (`emails.provided_links`), the same as `links`.
     """
     try:
-        subscriber = Subscriber.objects.filter(email=canonical_address(email)).first()
+        address = canonical_address(email)
     except AddressRefused:
         return
+    with transaction.atomic():
+        outbox.take_in(InboundRequest.Kind.PREFERENCES_LINK, address)
+
+
+def take_link_request(taken: InboundRequest) -> None:
+    """The worker's half of "email me my link": email a fresh preferences link
+    if the address is known (by its canonical spelling) and under its limit;
+    nothing otherwise."""
+    subscriber = Subscriber.objects.filter(email=taken.email).first()
     if subscriber is None:
         return
-    with transaction.atomic():
-        if sent_recently(subscriber, LINK_TEMPLATE) >= campaign_config().emails_per_hour:
-            return
-        queue_site_email(
-            subscriber,
-            LINK_TEMPLATE,
-            to=subscriber.email,
-            language=subscriber.language,
-            context=links_context(subscriber, links),
-        )
+    if sent_recently(subscriber, LINK_TEMPLATE) >= campaign_config().emails_per_hour:
+        return
+    queue_site_email(
+        subscriber,
+        LINK_TEMPLATE,
+        to=subscriber.email,
+        language=subscriber.language,
+        context=links_context(subscriber, provided_links()),
+    )

@@ -1,14 +1,18 @@
-"""The sign-up verbs: hold a sign-up until it is confirmed, then confirm it.
+"""The sign-up verbs: take a sign-up in, hold it until it is confirmed, then
+confirm it.
 
-Each one changes local state and queues what Campaign must learn in one
-transaction; none waits on Campaign. On confirmation the checkbox-driven flows
+The page's verb, `start_signup`, only records the request: the worker's
+`take_signup` looks the address up and acts, so the page answers alike for
+everyone. Each step changes local state and queues what Campaign must learn
+in one transaction; none waits on Campaign. On confirmation the checkbox-driven flows
 run: a topic's opt-in message, and for a special offer a gift coupon with the
 special-offer email instead of the welcome email.
 """
 
 import logging
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,8 +22,8 @@ from . import coupons, outbox
 from .addresses import canonical_address, person_key
 from .config import campaign_config
 from .delivery import is_suppressed
-from .emails import Links, links_context, queue_site_email, sent_recently
-from .models import Change, ConsentRecord, OptOut, PendingSignup, Subscriber, Topic
+from .emails import Links, links_context, provided_links, queue_site_email, sent_recently
+from .models import Change, ConsentRecord, InboundRequest, OptOut, PendingSignup, Subscriber, Topic
 from .optouts import end_optouts
 
 logger = logging.getLogger(__name__)
@@ -69,8 +73,10 @@ def _record_consent(
     kind: ConsentRecord.Kind,
     evidence: Evidence,
     topics: tuple[Topic, ...],
+    at: datetime | None = None,
 ) -> None:
     ConsentRecord.objects.create(
+        created_at=at or timezone.now(),
         subscriber=subscriber,
         signup=signup,
         kind=kind,
@@ -101,35 +107,67 @@ def _as_requested(signup: PendingSignup, evidence: Evidence) -> Evidence:
 
 
 def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> None:
-    """Hold a sign-up until confirmed and send the confirmation email.
+    """Take a sign-up in: record what was submitted and the consent evidence,
+    and return. The worker holds it until confirmed (`take_signup`).
 
-    The caller answers the same whatever happens here, so that the page does
-    not tell whether an address is known. A confirmed subscriber is never
-    downgraded: nothing changes for them until they confirm again.
+    Nothing is looked up here, so the page answers the same, with the same
+    work, whether the address is unknown, known, opted out or at its limit:
+    neither its words nor how long it takes tell whether someone is known.
+    The worker makes the confirmation link with the links the web app
+    provided (`emails.provided_links`), the same as `links`.
 
-    The subscriber is found by the address's canonical spelling, so every
-    spelling of one mailbox is one subscriber; raises `AddressRefused` for an
-    address the sign-up form would have refused.
+    Raises `AddressRefused` for an address the sign-up form would have refused.
     """
     email = canonical_address(request.email)
+    with transaction.atomic():
+        outbox.take_in(
+            InboundRequest.Kind.SIGNUP,
+            email,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            language=request.language,
+            topics=[topic.pk for topic in request.topics],
+            evidence={
+                **asdict(evidence),
+                "user_agent": evidence.user_agent[:512],
+                "source": evidence.source[:512],
+            },
+        )
+
+
+def take_signup(taken: InboundRequest) -> None:
+    """The worker's half of a sign-up: hold it until confirmed and send the
+    confirmation email. A confirmed subscriber is never downgraded: nothing
+    changes for them until they confirm again.
+
+    The subscriber is found by the address's canonical spelling, so every
+    spelling of one mailbox is one subscriber. The consent record keeps the
+    time of the request, not of this step.
+    """
+    data = taken.payload
+    email = taken.email
+    topics = tuple(Topic.objects.filter(pk__in=data["topics"]))
+    evidence = Evidence(**data["evidence"])
+    links = provided_links()
     with transaction.atomic():
         subscriber, _created = Subscriber.objects.get_or_create(
             email=email,
             defaults={
                 "person_key": person_key(email),
-                "first_name": request.first_name,
-                "last_name": request.last_name,
-                "language": request.language,
+                "first_name": data["first_name"],
+                "last_name": data["last_name"],
+                "language": data["language"],
             },
         )
         signup = PendingSignup.objects.create(
             subscriber=subscriber,
-            first_name=request.first_name,
-            last_name=request.last_name,
-            language=request.language,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            language=data["language"],
+            created_at=taken.created_at,
         )
-        signup.topics.set(request.topics)
-        _record_consent(subscriber, signup, ConsentRecord.Kind.REQUEST, evidence, request.topics)
+        signup.topics.set(topics)
+        _record_consent(subscriber, signup, ConsentRecord.Kind.REQUEST, evidence, topics, at=taken.created_at)
         # Someone who stopped all email must confirm again, whatever the
         # setting: only a confirmed sign-up lifts their opt-out.
         config = campaign_config()

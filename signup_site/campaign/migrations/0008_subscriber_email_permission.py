@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaign', '0006_canonical_addresses'),
+        ('campaign', '0007_inbound_requests'),
     ]
 
     operations = [
