@@ -13,6 +13,7 @@ from signup_site.campaign import signups
 from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
 
+from . import limits, proof
 from .consent import CONSENT_VERSION, consent_sha256, consent_text
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
@@ -41,9 +42,23 @@ def home(request: HttpRequest) -> HttpResponse:
 def signup_form(request: HttpRequest) -> HttpResponse:
     wording = consent_text()
     if request.method == "POST":
+        if limits.is_bot(request):
+            # The same answer as anyone's, and nothing stored or sent.
+            return HttpResponseRedirect(reverse("signup-sent"))
         form = SignupForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            proven = proof.redeem(request.POST.get("altcha", ""))
+            if proven in proof.REFUSED:
+                form.add_error(None, proof.REFUSED[proven])
+                return render(request, "web/signup.html", {"form": form, "consent_text": wording})
+            refusal = limits.check(request, "signup", data["email"], proven=proven is proof.Proof.VERIFIED)
+            if refusal is not None:
+                return limits.limited(
+                    request,
+                    refusal,
+                    {"form": form, "consent_text": wording, "action": reverse("signup-form")},
+                )
             signups.start_signup(
                 SignupRequest(
                     email=data["email"],
