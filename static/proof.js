@@ -14,6 +14,6 @@ if (widget && data && globalThis.$altcha) {
   const status = document.getElementById("proof-status");
   const said = { verifying: strings.verifying, verified: strings.verified, error: strings.error, expired: strings.expired };
   widget.addEventListener("statechange", (event) => {
-    if (status && said[event.detail.state]) status.textContent = said[event.detail.state];
+    if (status) status.textContent = said[event.detail.state] || "";
   });
 }

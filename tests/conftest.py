@@ -47,3 +47,15 @@ def newsletter(seeded: None) -> Topic:
 @pytest.fixture
 def offers(seeded: None) -> Topic:
     return Topic.objects.get(slug="special-offers")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The abuse limits' counters start at nought in every test. They live in the
+    database cache, whose table a test's rollback empties, but which the flush
+    ending a transactional test (live server, browser) leaves alone."""
+    yield
+    if "transactional_db" in request.fixturenames:
+        from django.core.cache import cache
+
+        cache.clear()
