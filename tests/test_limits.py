@@ -43,7 +43,8 @@ def test_a_client_that_solves_the_proof_of_work_gets_the_higher_allowance(
 ) -> None:
     settings.LIMIT_IP_PER_HOUR = 8
     statuses = [
-        post_signup(client, f"solver{n}@example.com", newsletter, proof=solved_proof(client)) for n in range(10)
+        post_signup(client, f"solver{n}@example.com", newsletter, proof=solved_proof(client))
+        for n in range(10)
     ]
     assert statuses == [302] * 8 + [429] * 2
     assert emails_to("@example.com") == 8
@@ -79,7 +80,12 @@ def test_email_change_flood_to_one_victim_is_limited(
     confirm_latest(client)
     client.get(link_in(mail.outbox[-1], "/preferences/"))
     page = html_of(client.get("/preferences/edit/"))
-    data = {"shown": shown_in(page), "first_name": "Jane", "last_name": "", "language": "en"}
+    data: dict[str, object] = {
+        "shown": shown_in(page),
+        "first_name": "Jane",
+        "last_name": "",
+        "language": "en",
+    }
     data |= {"email": "victim@example.org", "topics": ["NEWSLETTER"]}
     statuses = [client.post("/preferences/edit/", data).status_code for _ in range(30)]
     assert statuses.count(302) == settings.LIMIT_MAILBOX_PER_DAY

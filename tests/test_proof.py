@@ -48,7 +48,12 @@ def test_a_bot_filling_the_honeypot_gets_the_same_answer_and_nothing_is_stored_o
 ) -> None:
     response = client.post(
         "/signup/",
-        {"email": "bot@example.com", "language": "en", "topics": [str(newsletter.pk)], "homepage": "http://spam"},
+        {
+            "email": "bot@example.com",
+            "language": "en",
+            "topics": [str(newsletter.pk)],
+            "homepage": "http://spam",
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/signup/sent/"
     sign_up(client, "known@example.com", newsletter)
@@ -86,7 +91,8 @@ def test_a_solution_is_accepted_once_and_its_replay_refused(client: Client, news
     proof = solved_proof(client)
     assert post_signup(client, "once@example.com", newsletter, proof=proof) == 302
     replay = client.post(
-        "/signup/", {"email": "twice@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof}
+        "/signup/",
+        {"email": "twice@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof},
     )
     assert replay.status_code == 200
     assert REPLAYED in html_of(replay)
@@ -120,7 +126,8 @@ def forged(proof: str, **parameters: object) -> str:
 def test_a_forged_solution_is_refused(client: Client, newsletter: Topic, tamper: object) -> None:
     proof = tamper(solved_proof(client))  # type: ignore[operator]
     response = client.post(
-        "/signup/", {"email": "f@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof}
+        "/signup/",
+        {"email": "f@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof},
     )
     assert response.status_code == 200
     assert "The check that you are not a robot failed" in html_of(response)
@@ -131,7 +138,8 @@ def test_an_expired_solution_is_refused(client: Client, newsletter: Topic, setti
     settings.ALTCHA_EXPIRES_SECONDS = -5
     proof = solved_proof(client)
     response = client.post(
-        "/signup/", {"email": "e@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof}
+        "/signup/",
+        {"email": "e@example.com", "language": "en", "topics": [str(newsletter.pk)], "altcha": proof},
     )
     assert "The check that you are not a robot expired" in html_of(response)
     assert not PendingSignup.objects.exists()

@@ -16,6 +16,7 @@ import altcha
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -86,17 +87,17 @@ def widget_strings(request: HttpRequest) -> dict[str, dict[str, str]]:
     our own translations (templates/web/_proof.html hands them to it)."""
     return {
         "proof_strings": {
-            "label": _("I am not a robot"),
-            "verifying": _("Checking that you are not a robot…"),
-            "verified": _("Checked: you are not a robot"),
-            "waitAlert": _("Still checking, please wait…"),
-            "verificationRequired": _("Please tick the box that says you are not a robot"),
-            "error": _("The check failed. You can send the form anyway, or try again later."),
-            "expired": _("The check expired. Tick the box again."),
-            "loading": _("Loading…"),
-            "reload": _("Reload"),
-            "verify": _("Check"),
-            "cancel": _("Cancel"),
+            "label": gettext("I am not a robot"),
+            "verifying": gettext("Checking that you are not a robot…"),
+            "verified": gettext("Checked: you are not a robot"),
+            "waitAlert": gettext("Still checking, please wait…"),
+            "verificationRequired": gettext("Please tick the box that says you are not a robot"),
+            "error": gettext("The check failed. You can send the form anyway, or try again later."),
+            "expired": gettext("The check expired. Tick the box again."),
+            "loading": gettext("Loading…"),
+            "reload": gettext("Reload"),
+            "verify": gettext("Check"),
+            "cancel": gettext("Cancel"),
             "footer": "",
         }
     }
