@@ -63,3 +63,14 @@ def test_the_limit_page_is_accessible(page: Page, site: str, settings: Any) -> N
         page.locator("main form button[type=submit]").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Please try again later")
     assert_accessible(page)
+
+
+def test_without_javascript_the_form_still_signs_up(browser_without_js: Page, site: str) -> None:
+    page = browser_without_js
+    page.goto(f"{site}/signup/")
+    page.locator("#id_email").fill("no.script@example.com")
+    page.locator("input[type=checkbox][name=topics]").first.check()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert PendingSignup.objects.get().subscriber.email == "no.script@example.com"
