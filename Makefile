@@ -15,8 +15,9 @@ RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACK
 
 .PHONY: run superuser reset run-acs run-v8 emulator bench test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
 
-run: $(VENV)/.installed messages
+run: $(VENV)/.installed messages node_modules/.installed
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
+	$(RUN_ENV) $(PY) manage.py createcachetable
 	@echo "Serving http://$(HOST):$(PORT)/ (sent emails: http://$(HOST):$(PORT)/dev/mailbox/). Ctrl-C stops both processes."
 	@$(RUN_ENV) $(PY) manage.py rundev $(HOST):$(PORT)
 
@@ -81,7 +82,7 @@ test-postgres: $(VENV)/.installed-dev messages browsers node_modules/.installed
 bench: $(VENV)/.installed-dev messages
 	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed node_modules/.installed
 install-redis: $(VENV)/.installed-redis
 install-dev: $(VENV)/.installed-dev
 
@@ -105,7 +106,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-red
 	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
 
-# Adobe's own SDKs, the tests' oracles of what Adobe sends and accepts
+# The ALTCHA widget the site serves (static/altcha/, from node_modules/altcha/dist),
+# and Adobe's own SDKs, the tests' oracles of what Adobe sends and accepts
 # (@adobe/aio-lib-campaign-standard, @adobe/acc-js-sdk): exact versions from
 # the committed package-lock.json, with the machine's Node.js and npm.
 node_modules/.installed: package.json package-lock.json

@@ -4,6 +4,8 @@ Every variable is listed with its default in `.env.example`. Development
 defaults work offline; production (DJANGO_DEBUG off) must set a secret key.
 """
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import re
@@ -153,6 +155,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "signup_site.web.proof.widget_strings",
             ],
         },
     },
@@ -243,6 +246,9 @@ STORAGES = {
         )
     },
 }
+# The ALTCHA widget (npm package `altcha`, installed by `npm ci` into
+# node_modules/, never copied into the repo) is served under static/altcha/.
+STATICFILES_DIRS.append(("altcha", str(BASE_DIR / "node_modules" / "altcha" / "dist")))
 # Bootstrap comes from the XStatic-Bootstrap package, installed by pip: its
 # files are served under static/bootstrap/ without being copied into the repo.
 try:
@@ -286,6 +292,42 @@ if not DEBUG:
 # client address (consent evidence, the admin's lockout) is taken that many
 # hops back.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# The cache holds the abuse limits' counters and the spent proof-of-work
+# solutions, so it must be shared by every web process on every machine: the
+# site's database by default (`manage.py createcachetable`, which `make run`
+# and the test database run), Redis with CACHE_URL=redis://host:6379/1.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"CACHE_URL must be a redis:// URL, not {CACHE_URL!r}")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "signup_site_cache"}
+    }
+
+# Limits on every path that sends an email (web/limits.py): sign-up, "email me
+# my link", email change. Counted per client address, per network (/24, /56),
+# per mailbox (every alias of it together) and for the whole site, in fixed
+# windows. A client that solved the proof of work (ALTCHA) gets the higher
+# allowance; one without JavaScript the lower; the site-wide breaker stops
+# unproven traffic first.
+LIMIT_IP_PER_HOUR = env_int("LIMIT_IP_PER_HOUR", 20, minimum=1)
+LIMIT_IP_UNPROVEN_PER_HOUR = env_int("LIMIT_IP_UNPROVEN_PER_HOUR", 5, minimum=0)
+LIMIT_NETWORK_PER_HOUR = env_int("LIMIT_NETWORK_PER_HOUR", 60, minimum=1)
+LIMIT_MAILBOX_PER_DAY = env_int("LIMIT_MAILBOX_PER_DAY", 5, minimum=1)
+LIMIT_GLOBAL_PER_HOUR = env_int("LIMIT_GLOBAL_PER_HOUR", 2000, minimum=1)
+LIMIT_GLOBAL_UNPROVEN_PER_HOUR = env_int("LIMIT_GLOBAL_UNPROVEN_PER_HOUR", 500, minimum=0)
+# ALTCHA proof of work (web/proof.py): challenges are signed with this key
+# (derived from the secret key unless set), cost PBKDF2 iterations per try
+# (about 256 tries on average), and expire after ALTCHA_EXPIRES_SECONDS.
+ALTCHA_HMAC_KEY = (
+    env_str("ALTCHA_HMAC_KEY")
+    or hmac.new(SECRET_KEY.encode(), b"signup_site.altcha", hashlib.sha256).hexdigest()
+)
+ALTCHA_COST = env_int("ALTCHA_COST", 5000, minimum=1)
+ALTCHA_EXPIRES_SECONDS = env_int("ALTCHA_EXPIRES_SECONDS", 600, minimum=10)
 
 # Email for the site's own messages (and the local Campaign's): EMAIL_URL in
 # production; the development mailbox (/dev/mailbox/) under DEBUG; otherwise

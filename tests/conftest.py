@@ -47,3 +47,25 @@ def newsletter(seeded: None) -> Topic:
 @pytest.fixture
 def offers(seeded: None) -> Topic:
     return Topic.objects.get(slug="special-offers")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(request: pytest.FixtureRequest) -> None:
+    """The abuse limits' counters start at nought in every test. They live in the
+    database cache, whose table a test's rollback empties, but which the flush
+    ending a transactional test (live server, browser) leaves alone: emptied
+    here, before such a test, once its database is there."""
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        from django.core.cache import cache
+
+        cache.clear()
+
+
+@pytest.fixture
+def unlimited(settings: Any) -> None:
+    """The abuse limits out of the way, for tests of something else that sign
+    up many people from one test client."""
+    for name in ("LIMIT_IP_PER_HOUR", "LIMIT_IP_UNPROVEN_PER_HOUR", "LIMIT_NETWORK_PER_HOUR"):
+        setattr(settings, name, 1_000_000)
+    settings.LIMIT_GLOBAL_PER_HOUR = settings.LIMIT_GLOBAL_UNPROVEN_PER_HOUR = 1_000_000

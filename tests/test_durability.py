@@ -168,7 +168,7 @@ def answered(emulator: Emulator, call: str, seconds: float) -> dict[str, Any]:
 
 @pytest.mark.django_db(transaction=True)
 def test_campaign_down_while_100_people_sign_up_loses_nothing(
-    client: Client, emulator: Emulator, newsletter: Topic, offers: Topic
+    client: Client, emulator: Emulator, newsletter: Topic, offers: Topic, unlimited: None
 ) -> None:
     emulator.knobs(error_rate=1.0)  # every Campaign call answers 503
     request_seconds = []
@@ -242,7 +242,7 @@ def test_subscribe_then_unsubscribe_while_campaign_is_flaky_ends_unsubscribed(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_storm_of_429s_is_waited_out_and_everything_delivered(
-    client: Client, emulator: Emulator, newsletter: Topic
+    client: Client, emulator: Emulator, newsletter: Topic, unlimited: None
 ) -> None:
     for i in range(10):
         sign_up(client, f"storm{i}@example.com", newsletter)

@@ -23,9 +23,11 @@ from django.views.decorators.http import require_http_methods
 
 from signup_site.campaign import email_change
 from signup_site.campaign import preferences as prefs
+from signup_site.campaign.addresses import same_address
 from signup_site.campaign.errors import CampaignUnavailable
 from signup_site.campaign.models import PendingEmailChange, Subscriber
 
+from . import limits, proof
 from .forms import EmailLinkForm, PreferencesForm
 from .links import Purpose, signed_link, site_links, use_language_of
 
@@ -102,12 +104,21 @@ def edit(request: HttpRequest) -> HttpResponse:
     use_language_of(request, subscriber.language)
     shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 
+    if shown is not None and limits.is_bot(request):
+        return HttpResponseRedirect(reverse("prefs-edit"))
     if shown is not None:
         # Compared with what the page showed, so an update is accepted (and
         # queued) even while Campaign cannot be read.
         form = PreferencesForm(request.POST, topics=prefs.offered_topics())
         if form.is_valid():
             data = form.cleaned_data
+            if not same_address(data["email"], shown.email):
+                # A new address is emailed: limited like every emailing form. The
+                # session came from a link emailed to the person, which proves
+                # more than a solved puzzle: the higher allowance applies.
+                refusal = limits.check(request, "email-change", data["email"], proven=True)
+                if refusal is not None:
+                    return limits.limited(request, refusal, {"form": form, "action": reverse("prefs-edit")})
             submitted = prefs.Snapshot(
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -154,9 +165,22 @@ def edit(request: HttpRequest) -> HttpResponse:
 def request_link(request: HttpRequest) -> HttpResponse:
     """'Email me my link': the same answer whether or not the address is known."""
     if request.method == "POST":
+        if limits.is_bot(request):
+            return render(request, "web/prefs_link_sent.html")
         form = EmailLinkForm(request.POST)
         if form.is_valid():
-            prefs.send_preferences_link(form.cleaned_data["email"], site_links)
+            email = form.cleaned_data["email"]
+            proven = proof.redeem(request.POST.get("altcha", ""))
+            if proven in proof.REFUSED:
+                form.add_error(None, proof.REFUSED[proven])
+                return render(request, "web/prefs_link.html", {"form": form})
+            # Counted whether or not the address is known: the limit tells nothing.
+            refusal = limits.check(request, "link", email, proven=proven is proof.Proof.VERIFIED)
+            if refusal is not None:
+                return limits.limited(
+                    request, refusal, {"form": form, "action": reverse("prefs-request-link")}
+                )
+            prefs.send_preferences_link(email, site_links)
             return render(request, "web/prefs_link_sent.html")
     else:
         form = EmailLinkForm()

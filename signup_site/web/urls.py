@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import health, optout, preferences, views
+from . import health, optout, preferences, proof, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("challenge/", proof.challenge, name="altcha-challenge"),
     path("signup/", views.signup_form, name="signup-form"),
     path("signup/sent/", views.signup_sent, name="signup-sent"),
     path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),

@@ -14,6 +14,7 @@ from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
 from signup_site.content.consent import Wording, current_wording
 
+from . import limits, proof
 from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
@@ -45,6 +46,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        if limits.is_bot(request):
+            # The same answer as anyone's, and nothing stored or sent.
+            return HttpResponseRedirect(reverse("signup-sent"))
         form = SignupForm(request.POST)
         valid = form.is_valid()
         try:
@@ -55,6 +59,13 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             valid = False
         if valid:
             data = form.cleaned_data
+            proven = proof.redeem(request.POST.get("altcha", ""))
+            if proven in proof.REFUSED:
+                form.add_error(None, proof.REFUSED[proven])
+                return _signup_page(request, form, shown)
+            refusal = limits.check(request, "signup", data["email"], proven=proven is proof.Proof.VERIFIED)
+            if refusal is not None:
+                return limits.limited(request, refusal, {**_page_context(form, shown), "action": reverse("signup-form")})
             signups.start_signup(
                 SignupRequest(
                     email=data["email"],
@@ -70,9 +81,15 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("signup-sent"))
     else:
         form = SignupForm()
-    wording = current_wording(get_language())
-    context = {"form": form, "consent_text": wording.text, "consent_shown": sign_shown(wording)}
-    return render(request, "web/signup.html", context)
+    return _signup_page(request, form, current_wording(get_language()))
+
+
+def _page_context(form: SignupForm, wording: Wording) -> dict[str, object]:
+    return {"form": form, "consent_text": wording.text, "consent_shown": sign_shown(wording)}
+
+
+def _signup_page(request: HttpRequest, form: SignupForm, wording: Wording) -> HttpResponse:
+    return render(request, "web/signup.html", _page_context(form, wording))
 
 
 @require_GET
