@@ -17,6 +17,7 @@ from pytest_django import Settings
 
 from signup_site.campaign.models import Change, OptOut, Subscriber, Topic
 from signup_site.ops.metrics import count_limit_hit
+from tests.abuse import post_signup
 from tests.helpers import confirm_latest, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -192,6 +193,19 @@ def test_rate_limit_hits_are_counted_by_limit_name(token: str) -> None:
     count_limit_hit("signup-per-client")
     count_limit_hit("signup-per-client")
     assert value(scrape(), "signup_rate_limit_hits_total", limit="signup-per-client") == before + 2
+
+
+def test_a_refused_sign_up_is_counted_under_its_limit(
+    token: str, settings: Settings, newsletter: Topic
+) -> None:
+    """A real 429 from the sign-up page reaches the counter (web.limits signals, ops counts)."""
+    settings.LIMIT_IP_UNPROVEN_PER_HOUR = 1
+    before = value(scrape(), "signup_rate_limit_hits_total", limit="signup-per-ip")
+    statuses = [
+        post_signup(Client(), f"flood{n}@example.com", newsletter, ip="198.51.100.9") for n in range(3)
+    ]
+    assert statuses == [302, 429, 429]
+    assert value(scrape(), "signup_rate_limit_hits_total", limit="signup-per-ip") == before + 2
 
 
 MULTIPROCESS_CHILD = """

@@ -43,6 +43,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -58,6 +59,10 @@ logger = logging.getLogger(__name__)
 HOUR = 3600
 DAY = 24 * HOUR
 ACTIONS = frozenset({"signup", "link", "email-change"})
+
+# Sent with `action` and `limit` (fixed names, never an address) each time a
+# limit refuses: the operators' metrics count them (signup_site.ops).
+limit_refused = Signal()
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,7 @@ def check(request: HttpRequest, action: str, address: str | None, *, proven: boo
         if count > counter.allowed:
             retry_after = max(1, window + counter.period - now)
             logger.info("%s refused: %s limit (retry in %d s)", action, counter.limit, retry_after)
+            limit_refused.send(sender=check, action=action, limit=counter.limit)
             return Refusal(counter.limit, retry_after)
     return None
 

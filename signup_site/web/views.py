@@ -65,7 +65,9 @@ def signup_form(request: HttpRequest) -> HttpResponse:
                 return _signup_page(request, form, shown)
             refusal = limits.check(request, "signup", data["email"], proven=proven is proof.Proof.VERIFIED)
             if refusal is not None:
-                return limits.limited(request, refusal, {**_page_context(form, shown), "action": reverse("signup-form")})
+                return limits.limited(
+                    request, refusal, {**_page_context(form, shown), "action": reverse("signup-form")}
+                )
             signups.start_signup(
                 SignupRequest(
                     email=data["email"],
