@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import health, optout, preferences, views
+from . import api, health, openapi, optout, preferences, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("signup/", views.signup_form, name="signup-form"),
     path("signup/sent/", views.signup_sent, name="signup-sent"),
+    path("api/signup", api.signup, name="signup-api"),
+    path("api/openapi.json", openapi.openapi_json, name="signup-api-openapi"),
     path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("preferences/", preferences.request_link, name="prefs-request-link"),
     path("preferences/edit/", preferences.edit, name="prefs-edit"),

@@ -1,7 +1,9 @@
 """The sign-up pages. Each view parses, calls the service module, renders."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -35,28 +37,71 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("signup-form")
 
 
+@dataclass(frozen=True)
+class SignupSubmission:
+    """What became of one submitted sign-up form, from the page or the API.
+
+    `form` is bound and validated. `refused` is set when the abuse checks
+    turned the submission away (a rate limit, a missing proof of work): a
+    response in the page's format, which the page answers as it is and the API
+    in its own (`web.api`). Neither says whether the address is known.
+    """
+
+    form: SignupForm
+    refused: HttpResponse | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.refused is None and self.form.is_valid()
+
+
+def submit_signup(request: HttpRequest, data: QueryDict, wording: str) -> SignupSubmission:
+    """Validate `data` as the sign-up form does and, when valid, start the sign-up.
+
+    The one path of both the sign-up page (`signup_form`) and the JSON and
+    form endpoint (`web.api.signup`), so the two cannot drift: the same form
+    (topics by id or slug), the same checks, the same consent evidence
+    (`wording` is the consent text the person was shown, in the request's
+    language) and the same journey call.
+
+    Checks against abuse (rate limits, the ALTCHA proof of work in the form's
+    `altcha` field, the honeypot) go where marked below: after validation,
+    before anything is stored, their refusal returned as `refused`.
+    """
+    form = SignupForm(data)
+    if not form.is_valid():
+        return SignupSubmission(form)
+    cleaned = form.cleaned_data
+    # Abuse checks go here, e.g.:
+    #     if (refused := limits.check(request, "signup", cleaned["email"], proven=...)) is not None:
+    #         return SignupSubmission(form, refused)
+    signups.start_signup(
+        SignupRequest(
+            email=cleaned["email"],
+            first_name=cleaned["first_name"],
+            last_name=cleaned["last_name"],
+            language=cleaned["language"],
+            topics=tuple(cleaned["topics"]),
+        ),
+        evidence_for(request, wording),
+        site_links,
+    )
+    return SignupSubmission(form)
+
+
 @never_cache
 @sensitive_post_parameters("email", "first_name", "last_name")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_form(request: HttpRequest) -> HttpResponse:
     wording = consent_text()
     if request.method == "POST":
-        form = SignupForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            signups.start_signup(
-                SignupRequest(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=data["language"],
-                    topics=tuple(data["topics"]),
-                ),
-                evidence_for(request, wording),
-                site_links,
-            )
+        submission = submit_signup(request, request.POST, wording)
+        if submission.refused is not None:
+            return submission.refused
+        if submission.started:
             # Same answer for every address: the page never tells who is known.
             return HttpResponseRedirect(reverse("signup-sent"))
+        form = submission.form
     else:
         form = SignupForm()
     return render(request, "web/signup.html", {"form": form, "consent_text": wording})
