@@ -11,6 +11,8 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from signup_site.campaign.signups import signup_topics
+
 from .api import DEFAULT_RETRY_AFTER_SECONDS, MAX_BODY_BYTES
 from .consent import CONSENT_VERSION
 
@@ -25,14 +27,21 @@ def _html(description: str) -> dict[str, Any]:
     return {"text/html": {"schema": {"type": "string", "description": description}}}
 
 
-def _signup_schema(languages: list[str], *, form: bool) -> dict[str, Any]:
-    topic = {"type": "string"} if form else {"type": ["string", "integer"]}
+def _topic_schema(slugs: list[str], *, form: bool) -> dict[str, Any]:
+    """A topic: its slug, or its id (in a form, the id's digits)."""
+    by_id = {"type": "string", "pattern": "^[0-9]{1,18}$"} if form else {"type": "integer", "minimum": 1}
+    by_slug = {"type": "string", "enum": slugs} if slugs else {"type": "string"}
+    return {"anyOf": [by_slug, by_id], "description": "A topic's slug (e.g. `newsletter`) or id."}
+
+
+def _signup_schema(languages: list[str], slugs: list[str], *, form: bool) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["email", "topics"],
         "properties": {
             "email": {
                 "type": "string",
+                "format": "email",
                 "maxLength": 254,
                 "description": "The address to sign up; checked as the sign-up page checks it "
                 "(no IP literals, quoted parts or special-use domains).",
@@ -49,8 +58,9 @@ def _signup_schema(languages: list[str], *, form: bool) -> dict[str, Any]:
             "topics": {
                 "type": "array",
                 "minItems": 1,
-                "items": {**topic, "description": "A topic's slug (e.g. `newsletter`) or id."},
-                "description": "The topics ticked: at least one of those the sign-up page offers.",
+                "items": _topic_schema(slugs, form=form),
+                "description": "The topics ticked: at least one of those the sign-up page offers "
+                "(their slugs are listed as they are when the document is served).",
             },
             "altcha": {
                 "type": "string",
@@ -62,8 +72,9 @@ def _signup_schema(languages: list[str], *, form: bool) -> dict[str, Any]:
     }
 
 
-def document(site_url: str) -> dict[str, Any]:
-    """The document, its server the site's own absolute URL."""
+def document(site_url: str, topic_slugs: list[str]) -> dict[str, Any]:
+    """The document, its server the site's own absolute URL, with the slugs
+    of the topics the sign-up page offers now."""
     languages = [code for code, _name in settings.LANGUAGES]
     return {
         "openapi": "3.1.0",
@@ -172,8 +183,8 @@ def document(site_url: str) -> dict[str, Any]:
         },
         "components": {
             "schemas": {
-                "SignupJson": _signup_schema(languages, form=False),
-                "SignupForm": _signup_schema(languages, form=True),
+                "SignupJson": _signup_schema(languages, topic_slugs, form=False),
+                "SignupForm": _signup_schema(languages, topic_slugs, form=True),
                 "Accepted": {
                     "type": "object",
                     "required": ["status", "message", "consent"],
@@ -243,4 +254,4 @@ def document(site_url: str) -> dict[str, Any]:
 
 @require_GET
 def openapi_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(document(settings.SITE_URL))
+    return JsonResponse(document(settings.SITE_URL, [topic.slug for topic in signup_topics()]))
