@@ -292,7 +292,7 @@ def test_by_default_no_origin_may(client: Client, newsletter: Topic) -> None:
 
 
 def test_the_preflight_allows_a_json_post_from_an_allowed_origin(client: Client, allowed_origin: str) -> None:
-    preflight = {
+    preflight: dict[str, Any] = {
         "HTTP_ORIGIN": allowed_origin,
         "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST",
         "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type, accept-language",

@@ -43,7 +43,7 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         # (web.embed) or a JSON client names topics by slug, which stays the
         # same across databases while ids do not.
         if isinstance(value, list | tuple) and any(not self.TOPIC_ID.fullmatch(str(v)) for v in value):
-            ids = {topic.slug: str(topic.pk) for topic in self.queryset}  # type: ignore[attr-defined]
+            ids = {topic.slug: str(topic.pk) for topic in self.queryset or ()}
             value = [ids.get(v, v) if isinstance(v, str) else v for v in value]
         # Checked before any query: SQLite cannot even compare a number past
         # 64 bits (OverflowError), which must be a form error, not a 500.
