@@ -90,6 +90,18 @@ def env_networks(name: str) -> list[str]:
     return networks
 
 
+def env_origins(name: str) -> list[str]:
+    """Web origins, comma-separated, as CORS compares them: `https://www.brand.example`."""
+    origins = env_list(name)
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?", origin):
+            raise ImproperlyConfigured(
+                f"{name} must list origins like https://www.brand.example (a scheme, a host, "
+                f"an optional port; no path, no *), not {origin!r}"
+            )
+    return origins
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-used-in-production"  # noqa: S105 (DEBUG only)
@@ -114,6 +126,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_tasks_db",
     "axes",
+    "corsheaders",
     "signup_site.campaign",
     "signup_site.content",
     "signup_site.web",
@@ -124,6 +137,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that it times everything after it (signup_site.ops.metrics).
     "signup_site.ops.middleware.RequestMetricsMiddleware",
+    # First, as django-cors-headers asks: a preflight is answered before anything else runs.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -384,6 +399,16 @@ UNSUBSCRIBE_LINK_MAX_AGE_DAYS = env_int("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", 400)
 # submit must not become a way to flood someone's inbox.
 SIGNUP_EMAILS_PER_HOUR = env_int("SIGNUP_EMAILS_PER_HOUR", 3)
 SIGNUP_WELCOME_MESSAGE = env_str("SIGNUP_WELCOME_MESSAGE", "welcome")
+
+# The sign-up API (/api/signup, /api/openapi.json): which other sites' pages
+# may call it from a browser (CORS), e.g. "https://www.brand.example". Empty:
+# none; a plain HTML form posted from anywhere still works, as forms need no CORS.
+# The ALTCHA widget of the embeddable form fetches its challenge too.
+CORS_URLS_REGEX = r"^/(api/|challenge/)"
+CORS_ALLOWED_ORIGINS = env_origins("SIGNUP_API_ALLOWED_ORIGINS")
+CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-type"]
+CORS_EXPOSE_HEADERS = ["Retry-After"]
 
 # /healthz answers 503 when an opt-out has not reached Campaign after this long.
 HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from signup_site.ops import views as ops
+from signup_site.web import embed
 
 urlpatterns = [
     # Development pages answer 404 unless DJANGO_DEBUG is on (checked per request).
@@ -15,7 +16,9 @@ urlpatterns = [
     path(f"{settings.ADMIN_URL}dashboard/", ops.dashboard, name="ops-dashboard"),
     # Last, so that a DJANGO_ADMIN_URL such as signup/ cannot hide a public page
     # behind the admin's catch-all. Read when the URL configuration loads: this
-    # is the site's own configuration, not library code.
+    # is the site's own configuration, not library code. The embed page is an
+    # admin page of the web app's, staff only like every admin page.
+    path(f"{settings.ADMIN_URL}embed/", admin.site.admin_view(embed.embed_page), name="admin-embed"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

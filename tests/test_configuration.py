@@ -77,6 +77,19 @@ def test_an_admin_url_a_few_segments_deep_is_fine() -> None:
     assert (result.returncode, result.stderr) == (0, "")
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["www.brand.example", "https://www.brand.example/", "https://brand.example/page", "*", "https://*.x"],
+)
+def test_a_malformed_api_origin_stops_the_site(value: str) -> None:
+    start_fails_naming("SIGNUP_API_ALLOWED_ORIGINS", value)
+
+
+def test_api_origins_are_a_comma_separated_list() -> None:
+    result = start("SIGNUP_API_ALLOWED_ORIGINS", "https://www.brand.example, http://localhost:3000")
+    assert (result.returncode, result.stderr) == (0, "")
+
+
 # --- the campaign configuration, checked at start-up ------------------------------------------
 
 

@@ -39,6 +39,12 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         return topic_label(obj)
 
     def clean(self, value: Any) -> Any:
+        # A topic may be named by its slug as well as its id: an embedded form
+        # (web.embed) or a JSON client names topics by slug, which stays the
+        # same across databases while ids do not.
+        if isinstance(value, list | tuple) and any(not self.TOPIC_ID.fullmatch(str(v)) for v in value):
+            ids = {topic.slug: str(topic.pk) for topic in self.queryset or ()}
+            value = [ids.get(v, v) if isinstance(v, str) else v for v in value]
         # Checked before any query: SQLite cannot even compare a number past
         # 64 bits (OverflowError), which must be a form error, not a 500.
         for pk in value if isinstance(value, list | tuple) else ():

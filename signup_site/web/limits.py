@@ -39,6 +39,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -166,8 +167,8 @@ def limited(request: HttpRequest, refusal: Refusal, context: dict[str, Any] | No
 HONEYPOT = "homepage"
 
 
-def is_bot(request: HttpRequest) -> bool:
+def is_bot(data: Mapping[str, object]) -> bool:
     """Whether the form's honeypot was filled: a field no person sees, hears or
     reaches by keyboard (templates/web/_guard.html), so only a bot fills it in.
     The caller answers as if all went well, and stores and sends nothing."""
-    return bool(request.POST.get(HONEYPOT, "").strip())
+    return bool(str(data.get(HONEYPOT, "") or "").strip())

@@ -104,7 +104,7 @@ def edit(request: HttpRequest) -> HttpResponse:
     use_language_of(request, subscriber.language)
     shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 
-    if shown is not None and limits.is_bot(request):
+    if shown is not None and limits.is_bot(request.POST):
         return HttpResponseRedirect(reverse("prefs-edit"))
     if shown is not None:
         # Compared with what the page showed, so an update is accepted (and
@@ -165,7 +165,7 @@ def edit(request: HttpRequest) -> HttpResponse:
 def request_link(request: HttpRequest) -> HttpResponse:
     """'Email me my link': the same answer whether or not the address is known."""
     if request.method == "POST":
-        if limits.is_bot(request):
+        if limits.is_bot(request.POST):
             return render(request, "web/prefs_link_sent.html")
         form = EmailLinkForm(request.POST)
         if form.is_valid():

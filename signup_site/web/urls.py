@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import health, optout, preferences, proof, views
+from . import api, health, openapi, optout, preferences, proof, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("challenge/", proof.challenge, name="altcha-challenge"),
     path("signup/", views.signup_form, name="signup-form"),
     path("signup/sent/", views.signup_sent, name="signup-sent"),
+    path("api/signup", api.signup, name="signup-api"),
+    path("api/openapi.json", openapi.openapi_json, name="signup-api-openapi"),
     path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("preferences/", preferences.request_link, name="prefs-request-link"),
     path("preferences/edit/", preferences.edit, name="prefs-edit"),

@@ -1,6 +1,8 @@
 """The sign-up pages. Each view parses, calls the service module, renders."""
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -41,49 +43,83 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("signup-form")
 
 
+@dataclass(frozen=True)
+class SignupSubmission:
+    """What became of one submitted sign-up form, from the page or the API.
+
+    `form` is bound and validated; `wording` the consent statement the form
+    showed (carried signed in its `consent` field; the current one when it
+    carries none). `refused` is set when a limit turned the submission away: a
+    429 in the page's format, which the page answers as it is and the API in
+    its own (`web.api`). `started` is true when the answer is "check your
+    email", also for a bot caught by the honeypot, for which nothing was stored.
+    None of this says whether the address is known.
+    """
+
+    form: SignupForm
+    wording: Wording
+    refused: HttpResponse | None = None
+    started: bool = False
+
+
+def submit_signup(request: HttpRequest, data: QueryDict) -> SignupSubmission:
+    """Validate `data` as the sign-up form does and, when valid, start the sign-up.
+
+    The one path of both the sign-up page (`signup_form`) and the JSON and
+    form endpoint (`web.api.signup`), so the two cannot drift: the same form
+    (topics by id or slug), the same consent evidence, the same honeypot, proof
+    of work (the ALTCHA widget's `altcha` field; none means the stricter
+    limits) and limits, and the same journey call.
+    """
+    form = SignupForm(data)
+    valid = form.is_valid()
+    try:
+        # The statement this form showed, which may no longer be current.
+        shown = shown_wording(data.get("consent"), get_language())
+    except UnknownWording:
+        form.add_error(None, CONSENT_CHANGED)
+        shown, valid = current_wording(get_language()), False
+    if limits.is_bot(data):
+        # The same answer as anyone's, and nothing stored or sent.
+        return SignupSubmission(form, shown, started=True)
+    if not valid:
+        return SignupSubmission(form, shown)
+    cleaned = form.cleaned_data
+    proven = proof.redeem(str(data.get("altcha", "")))
+    if proven in proof.REFUSED:
+        form.add_error(None, proof.REFUSED[proven])
+        return SignupSubmission(form, shown)
+    refusal = limits.check(request, "signup", cleaned["email"], proven=proven is proof.Proof.VERIFIED)
+    if refusal is not None:
+        context = {**_page_context(form, shown), "action": reverse("signup-form")}
+        return SignupSubmission(form, shown, refused=limits.limited(request, refusal, context))
+    signups.start_signup(
+        SignupRequest(
+            email=cleaned["email"],
+            first_name=cleaned["first_name"],
+            last_name=cleaned["last_name"],
+            language=cleaned["language"],
+            topics=tuple(cleaned["topics"]),
+        ),
+        evidence_for(request, shown),
+        site_links,
+    )
+    return SignupSubmission(form, shown, started=True)
+
+
 @never_cache
 @sensitive_post_parameters("email", "first_name", "last_name")
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if limits.is_bot(request):
-            # The same answer as anyone's, and nothing stored or sent.
-            return HttpResponseRedirect(reverse("signup-sent"))
-        form = SignupForm(request.POST)
-        valid = form.is_valid()
-        try:
-            # The statement this form showed, which may no longer be current.
-            shown = shown_wording(request.POST.get("consent"), get_language())
-        except UnknownWording:
-            form.add_error(None, CONSENT_CHANGED)
-            valid = False
-        if valid:
-            data = form.cleaned_data
-            proven = proof.redeem(request.POST.get("altcha", ""))
-            if proven in proof.REFUSED:
-                form.add_error(None, proof.REFUSED[proven])
-                return _signup_page(request, form, shown)
-            refusal = limits.check(request, "signup", data["email"], proven=proven is proof.Proof.VERIFIED)
-            if refusal is not None:
-                return limits.limited(
-                    request, refusal, {**_page_context(form, shown), "action": reverse("signup-form")}
-                )
-            signups.start_signup(
-                SignupRequest(
-                    email=data["email"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    language=data["language"],
-                    topics=tuple(data["topics"]),
-                ),
-                evidence_for(request, shown),
-                site_links,
-            )
+        submission = submit_signup(request, request.POST)
+        if submission.refused is not None:
+            return submission.refused
+        if submission.started:
             # Same answer for every address: the page never tells who is known.
             return HttpResponseRedirect(reverse("signup-sent"))
-    else:
-        form = SignupForm()
-    return _signup_page(request, form, current_wording(get_language()))
+        return _signup_page(request, submission.form, submission.wording)
+    return _signup_page(request, SignupForm(), current_wording(get_language()))
 
 
 def _page_context(form: SignupForm, wording: Wording) -> dict[str, object]:
