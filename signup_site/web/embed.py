@@ -20,7 +20,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from signup_site.campaign.signups import signup_topics
-
 from signup_site.content.consent import current_wording
 
 from .consent import sign_shown

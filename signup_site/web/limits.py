@@ -37,9 +37,9 @@ way with `refusal.retry_after`.
 import ipaddress
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
