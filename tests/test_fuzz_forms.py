@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 shared = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 # A request through the whole site costs a hundred times a form's clean: a
 # quarter of the profile's examples keeps the file within a minute or so.
-through_site = settings(shared, max_examples=max(10, settings.default.max_examples // 4))
+through_site = settings(shared, max_examples=max(10, settings().max_examples // 4))
 
 PERSON = ("email", "first_name", "last_name", "language")
 TOPIC_IDS = st.one_of(VALUE, st.lists(st.integers(-(2**70), 2**70).map(str), max_size=3))
