@@ -61,6 +61,7 @@ from django.views.decorators.csrf import csrf_exempt
 from .control_input import (
     BadControl,
     an_object,
+    header_text,
     objects_in,
     only_fields,
     retry_after_header,
@@ -148,7 +149,7 @@ def parse_fault(item: Any, match: tuple[str, ...], extra: tuple[str, ...] = ()) 
         fault.status = whole(rule["status"], "status", 100, 599)
     fault.body = rule.get("body")
     if rule.get("content_type") is not None:
-        fault.content_type = text(rule["content_type"], "content_type")
+        fault.content_type = header_text(rule["content_type"], "content_type")
     if rule.get("retry_after") is not None:
         fault.retry_after = retry_after_header(rule["retry_after"])
     if "times" in rule:
@@ -372,5 +373,7 @@ def control_view(endpoints: Endpoints) -> Callable[..., HttpResponse]:
             return JsonResponse(handler(request, data))
         except ValueError as exc:  # BadControl, and a body that is not JSON
             return JsonResponse({"error": f"bad {name}: {exc}"}, status=400)
+        except RecursionError:  # JSON nested deeper than Python's parser goes
+            return JsonResponse({"error": f"bad {name}: nested too deeply"}, status=400)
 
     return control

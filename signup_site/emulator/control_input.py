@@ -2,6 +2,7 @@
 the wrong type, out of range, or a field no control knows is a `BadControl`,
 which the control view answers 400 with the reason."""
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,10 +34,18 @@ def only_fields(data: Mapping[str, Any], known: tuple[str, ...], what: str) -> N
 def number(value: Any, name: str, minimum: float = 0.0, maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadControl(f"{name} must be a number, not {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
+    # JSON as Python reads it has NaN, Infinity and integers no float holds:
+    # none is a latency, a share or a count anyone meant.
+    try:
+        finite = float(value)
+    except OverflowError:
+        finite = math.inf
+    if not math.isfinite(finite):
+        raise BadControl(f"{name} must be a finite number")
+    if finite < minimum or (maximum is not None and finite > maximum):
         bounds = f"between {minimum:g} and {maximum:g}" if maximum is not None else f"at least {minimum:g}"
         raise BadControl(f"{name} must be {bounds}, not {value!r}")
-    return float(value)
+    return finite
 
 
 def whole(value: Any, name: str, minimum: int = 0, maximum: int | None = None) -> int:
@@ -51,6 +60,14 @@ def text(value: Any, name: str) -> str:
     return value
 
 
+def header_text(value: Any, name: str) -> str:
+    """Text an injected answer sends as a header: no line break or control character."""
+    header = text(value, name)
+    if any(ord(char) < 32 or ord(char) == 127 for char in header):
+        raise BadControl(f"{name} must be one line of text, without control characters")
+    return header
+
+
 def seconds(value: Any, name: str) -> float:
     return number(value, name)
 
@@ -62,7 +79,7 @@ def share(value: Any, name: str) -> float:
 def retry_after_header(value: Any) -> str:
     """Seconds, or the header's text as given (an HTTP date)."""
     if isinstance(value, str) and value:
-        return value
+        return header_text(value, "retry_after")
     return str(whole(value, "retry_after"))
 
 
