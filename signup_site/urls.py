@@ -8,6 +8,7 @@ urlpatterns = [
     # The Campaign emulators answer 404 unless CAMPAIGN_EMULATOR and DEBUG are on.
     path("emulator/", include("signup_site.emulator.urls")),
     path("", include("signup_site.web.urls")),
+    path("", include("signup_site.brand.urls")),
     # Last, so that a DJANGO_ADMIN_URL such as signup/ cannot hide a public page
     # behind the admin's catch-all. Read when the URL configuration loads: this
     # is the site's own configuration, not library code.

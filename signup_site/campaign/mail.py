@@ -11,6 +11,10 @@ escaping (a name like D'Arcy reads as typed); `List-Unsubscribe` is the
 structured field RFC 2369 defines, `<https://...>` folded only at white space,
 never RFC 2047 encoded words (which Gmail and Yahoo cannot read as a link);
 `Message-ID` and `List-Id` are on the site's own domain.
+
+The brand (`signup_site.brand`, edited in the admin) is read when the email
+is sent: From is its sender, Reply-To its reply-to address, and every email's
+header and footer carry its name, logo, postal address and privacy link.
 """
 
 import email.policy
@@ -19,15 +23,16 @@ from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage as PythonEmailMessage
 from email.message import Message as PythonMessage
 from email.policy import EmailPolicy, Policy
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+
+from signup_site.brand.brand import current_brand
 
 from .errors import CampaignUnavailable
 
@@ -68,9 +73,10 @@ class SiteEmail(EmailMultiAlternatives):
         return built
 
 
-def site_domain() -> str:
-    """The host of SITE_URL: the domain of the site's Message-IDs and List-Ids."""
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+def _phrase(name: str) -> str:
+    """A List-Id's description as plain ASCII words (RFC 2919 allows a phrase;
+    an encoded word would hide the list from receivers that read it raw)."""
+    return " ".join("".join(c for c in name if c.isascii() and (c.isalnum() or c in " -_.")).split())
 
 
 def render_text(template_name: str, context: Mapping[str, Any]) -> str:
@@ -80,12 +86,13 @@ def render_text(template_name: str, context: Mapping[str, Any]) -> str:
 
 
 def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -> SiteEmail:
+    brand = current_brand()
     with translation.override(language or settings.LANGUAGE_CODE):
-        data = {**context, "language": translation.get_language()}
+        data = {**context, "language": translation.get_language(), "brand": brand}
         subject = " ".join(render_text(f"emails/{name}-subject.txt", data).split())
         text = render_text(f"emails/{name}-body.txt", data)
         html = render_to_string(f"emails/{name}-body.html", data)
-    domain = site_domain()
+    domain = brand.domain
     headers = {"Message-ID": make_msgid(domain=domain)}
     if unsubscribe_url := context.get("unsubscribeUrl"):
         # RFC 2369 and RFC 8058: mail clients show their own unsubscribe
@@ -93,9 +100,15 @@ def build_email(name: str, to: str, language: str, context: Mapping[str, str]) -
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         # RFC 2919: one list per kind of message, so receivers can tell them apart.
-        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or domain
-        headers["List-Id"] = f"{sender} <{name}.{domain}>"
-    message = SiteEmail(subject, text, to=[to], headers=headers)
+        headers["List-Id"] = f"{_phrase(brand.name) or domain} <{name}.{domain}>"
+    message = SiteEmail(
+        subject,
+        text,
+        from_email=brand.from_address,
+        to=[to],
+        reply_to=[brand.reply_to] if brand.reply_to else [],
+        headers=headers,
+    )
     message.attach_alternative(html, "text/html")
     return message
 
