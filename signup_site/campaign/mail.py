@@ -18,6 +18,7 @@ header and footer carry its name, logo, postal address and privacy link.
 """
 
 import email.policy
+import unicodedata
 from collections.abc import Mapping
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage as PythonEmailMessage
@@ -75,8 +76,10 @@ class SiteEmail(EmailMultiAlternatives):
 
 def _phrase(name: str) -> str:
     """A List-Id's description as plain ASCII words (RFC 2919 allows a phrase;
-    an encoded word would hide the list from receivers that read it raw)."""
-    return " ".join("".join(c for c in name if c.isascii() and (c.isalnum() or c in " -_.")).split())
+    an encoded word would hide the list from receivers that read it raw):
+    accents dropped, `Café` -> `Cafe`."""
+    letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join("".join(c for c in letters if c.isalnum() or c in " -_.").split())
 
 
 def render_text(template_name: str, context: Mapping[str, Any]) -> str:
