@@ -38,7 +38,7 @@ def test_a_brand_set_in_the_admin_shows_on_every_page(
     assert "Email preferences" not in html
     # Title: the page's, then the brand's.
     title = html.split("<title>")[1].split("</title>")[0]
-    assert title.endswith("– Acme Café")
+    assert title.endswith("\N{EN DASH} Acme Café")
     # Footer: privacy, terms, support, postal address, in the page's language.
     footer = html.split("<footer")[1]
     privacy, terms, helps = {
@@ -132,9 +132,9 @@ def test_anything_but_a_png_or_jpeg_logo_is_refused(data: bytes, name: str) -> N
 
 
 def test_a_brand_saved_in_the_admin_is_seen_at_once(client: Client, seeded: None) -> None:
-    assert "– Signup Site</title>" in html_of(client.get("/signup/"))  # cached now
+    assert "\N{EN DASH} Signup Site</title>" in html_of(client.get("/signup/"))  # cached now
     set_brand()
-    assert "– Acme Café</title>" in html_of(client.get("/signup/"))
+    assert "\N{EN DASH} Acme Café</title>" in html_of(client.get("/signup/"))
 
 
 def test_first_boot_takes_the_brand_from_the_environment(
@@ -163,7 +163,7 @@ def test_first_boot_takes_the_brand_from_the_environment(
     assert not Brand.objects.exists()
 
     html = html_of(client.get("/signup/"))
-    assert "– Nordlys</title>" in html
+    assert "\N{EN DASH} Nordlys</title>" in html
     assert '<a href="https://nordlys.example/privacy">Privacy policy</a>' in html
     assert "Nordlys AS, Storgata 1, 0155 Oslo" in html
     assert "/brand/accent/1e5631.css" in html
@@ -171,7 +171,7 @@ def test_first_boot_takes_the_brand_from_the_environment(
     assert (row.name, row.sender_email, row.primary_colour) == ("Nordlys", "post@nordlys.example", "#1e5631")
     # From then on the admin's values win over the environment.
     set_brand()
-    assert "– Acme Café</title>" in html_of(client.get("/signup/"))
+    assert "\N{EN DASH} Acme Café</title>" in html_of(client.get("/signup/"))
 
 
 def test_a_bad_colour_in_the_environment_fails_the_check(settings: Settings) -> None:
