@@ -1,5 +1,6 @@
 """System check: the BRAND_* first-boot values are usable (`manage.py check`)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,12 +17,13 @@ def check_brand_defaults(**kwargs: Any) -> list[CheckMessage]:
     problems: list[CheckMessage] = []
     if problem := colour_problem(defaults["primary_colour"]):
         problems.append(Error(f"BRAND_PRIMARY_COLOUR: {problem}", id="brand.E001"))
-    for variable, key, validator in [
+    checks: list[tuple[str, str, Callable[[str], None]]] = [
         ("BRAND_SENDER_EMAIL", "sender_email", EmailValidator()),
         ("BRAND_REPLY_TO", "reply_to", EmailValidator()),
         ("BRAND_PRIVACY_URL", "privacy_url", URLValidator()),
         ("BRAND_TERMS_URL", "terms_url", URLValidator()),
-    ]:
+    ]
+    for variable, key, validator in checks:
         if defaults[key]:
             try:
                 validator(defaults[key])
