@@ -191,3 +191,13 @@ def test_the_brand_list_is_the_one_brand_and_cannot_be_deleted() -> None:
     assert page.status_code == 200 and BRAND["name"] not in html_of(page)  # still the default
     assert client.post("/admin/brand/brand/1/delete/", {"post": "yes"}).status_code == 403
     assert Brand.objects.count() == 1
+
+
+def test_a_brand_without_postal_address_is_warned_of_until_the_admin_fills_it(settings: Settings) -> None:
+    from signup_site.brand.checks import check_brand_defaults
+
+    settings.DEBUG = False
+    current_brand()  # created from the (empty) environment values
+    assert "brand.W001" in [problem.id for problem in check_brand_defaults()]
+    set_brand()
+    assert "brand.W001" not in [problem.id for problem in check_brand_defaults()]

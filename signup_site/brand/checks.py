@@ -1,14 +1,18 @@
-"""System check: the BRAND_* first-boot values are usable (`manage.py check`)."""
+"""System checks: the BRAND_* first-boot values are usable, and the brand
+has what every email needs (`manage.py check`)."""
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
+from django.db import DatabaseError
 
 from .colours import colour_problem
+from .models import Brand
 
 
 @register("brand")
@@ -29,11 +33,16 @@ def check_brand_defaults(**kwargs: Any) -> list[CheckMessage]:
                 validator(defaults[key])
             except ValidationError:
                 problems.append(Error(f"{variable} is not valid: {defaults[key]!r}", id="brand.E002"))
+    # The row once it exists (before `migrate`: the first-boot values).
+    with suppress(DatabaseError):
+        row = Brand.objects.filter(pk=Brand.SINGLETON_PK).values("postal_address", "privacy_url").first()
+        defaults = {**defaults, **(row or {})}
     if not settings.DEBUG and not (defaults["postal_address"] and defaults["privacy_url"]):
         problems.append(
             Warning(
-                "BRAND_POSTAL_ADDRESS or BRAND_PRIVACY_URL is empty: until the brand is completed "
-                "in the admin, emails go out without them (CAN-SPAM requires a postal address)",
+                "The brand has no postal address or privacy link (BRAND_POSTAL_ADDRESS, "
+                "BRAND_PRIVACY_URL, or the admin's Brand): emails go out without them, and "
+                "CAN-SPAM requires a postal address",
                 id="brand.W001",
             )
         )
