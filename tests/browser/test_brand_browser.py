@@ -19,7 +19,9 @@ def test_a_rebranded_signup_page_shows_its_brand_under_the_strict_csp(
 ) -> None:
     set_brand(logo=png(180, 48))
     Topic.objects.filter(slug="special-offers").update(
-        offer_value="20% off your first order", offer_shop_url="https://shop.acme.example/", coupon_valid_days=30
+        offer_value="20% off your first order",
+        offer_shop_url="https://shop.acme.example/",
+        coupon_valid_days=30,
     )
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
@@ -36,4 +38,4 @@ def test_a_rebranded_signup_page_shows_its_brand_under_the_strict_csp(
         assert_accessible(page)
         page.screenshot(path=str(tmp_path / f"rebranded-signup-{language}.png"), full_page=True)
     assert not [text for text in refused if "Content Security Policy" in text or "Refused" in text], refused
-    print(f"screenshots in {tmp_path}")  # noqa: T201 (where to look, with -s)
+    print(f"screenshots in {tmp_path}")
