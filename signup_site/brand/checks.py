@@ -35,8 +35,9 @@ def check_brand_defaults(**kwargs: Any) -> list[CheckMessage]:
                 problems.append(Error(f"{variable} is not valid: {defaults[key]!r}", id="brand.E002"))
     # The row once it exists (before `migrate`: the first-boot values).
     with suppress(DatabaseError):
-        row = Brand.objects.filter(pk=Brand.SINGLETON_PK).values("postal_address", "privacy_url").first()
-        defaults = {**defaults, **(row or {})}
+        row = Brand.objects.filter(pk=Brand.SINGLETON_PK).first()
+        if row is not None:
+            defaults = {**defaults, "postal_address": row.postal_address, "privacy_url": row.privacy_url}
     if not settings.DEBUG and not (defaults["postal_address"] and defaults["privacy_url"]):
         problems.append(
             Warning(
