@@ -11,6 +11,7 @@ import os
 import re
 import tempfile
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -127,6 +128,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "corsheaders",
+    "signup_site.brand",
     "signup_site.campaign",
     "signup_site.content",
     "signup_site.web",
@@ -168,6 +170,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
+                "signup_site.brand.context.brand",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "signup_site.web.proof.widget_strings",
@@ -378,6 +381,27 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Signup Site <news@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The brand on every page and email is edited in the admin (one row). These
+# are its values on first boot, when that row is created, and while the
+# database cannot be read; after that the admin's values win.
+_default_sender = parseaddr(DEFAULT_FROM_EMAIL)
+BRAND_DEFAULTS = {
+    "name": env_str("BRAND_NAME", _default_sender[0] or "Signup Site"),
+    "primary_colour": env_str("BRAND_PRIMARY_COLOUR", "#0a58ca"),
+    "sender_name": env_str("BRAND_SENDER_NAME"),  # empty: the brand name
+    "sender_email": env_str("BRAND_SENDER_EMAIL", _default_sender[1] or "news@example.com"),
+    "reply_to": env_str("BRAND_REPLY_TO"),
+    # Newlines as \n in an env file; CAN-SPAM asks for one in every commercial email.
+    "postal_address": env_str("BRAND_POSTAL_ADDRESS").replace("\\n", "\n"),
+    "privacy_url": env_str("BRAND_PRIVACY_URL"),
+    "terms_url": env_str("BRAND_TERMS_URL"),
+    "support_contact": env_str("BRAND_SUPPORT_CONTACT"),
+    "site_domain": env_str("BRAND_DOMAIN"),
+}
+# How long a process keeps the brand before reading it again: a save clears
+# this process's copy at once (and every process's, with a shared cache).
+BRAND_CACHE_SECONDS = env_int("BRAND_CACHE_SECONDS", 60, minimum=0)
+
 # Tasks: the outbox is delivered by a worker. Default: django-tasks-db on the
 # site's database (`manage.py db_worker`). With TASKS_BACKEND=
 # django_tasks_rq.RQBackend and REDIS_URL, tasks go through Redis instead
@@ -409,6 +433,9 @@ CORS_ALLOWED_ORIGINS = env_origins("SIGNUP_API_ALLOWED_ORIGINS")
 CORS_ALLOW_METHODS = ["GET", "OPTIONS", "POST"]
 CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-type"]
 CORS_EXPOSE_HEADERS = ["Retry-After"]
+# Below this many free codes, an imported coupon pool is flagged in the
+# admin and in /healthz (`coupon_pools_low`).
+COUPON_LOW_THRESHOLD = env_int("COUPON_LOW_THRESHOLD", 50, minimum=0)
 
 # /healthz answers 503 when an opt-out has not reached Campaign after this long.
 HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)

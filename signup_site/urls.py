@@ -14,6 +14,7 @@ urlpatterns = [
     path("metrics", ops.metrics, name="ops-metrics"),
     # Staff pages beside the admin, under its prefix: the admin's own login guards them.
     path(f"{settings.ADMIN_URL}dashboard/", ops.dashboard, name="ops-dashboard"),
+    path("", include("signup_site.brand.urls")),
     # Last, so that a DJANGO_ADMIN_URL such as signup/ cannot hide a public page
     # behind the admin's catch-all. Read when the URL configuration loads: this
     # is the site's own configuration, not library code. The embed page is an

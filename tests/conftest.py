@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from signup_site.brand.cache import forget_brand
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import LocalService, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
@@ -30,6 +31,14 @@ def _fresh_backend(settings: Any) -> Iterator[None]:
     reset_backends()
     yield
     reset_backends()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_brand() -> Iterator[None]:
+    """No test sees the brand another test cached (the database row is rolled back, the cache is not)."""
+    forget_brand()
+    yield
+    forget_brand()
 
 
 @pytest.fixture

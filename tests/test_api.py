@@ -12,8 +12,9 @@ from django.test.client import RequestFactory
 from pytest_django import Settings
 
 from signup_site.campaign.models import ConsentRecord, PendingSignup, Subscriber, Topic
+from signup_site.content.consent import DEFAULT_VERSION as CONSENT_VERSION
+from signup_site.content.consent import consent_sha256, current_wording
 from signup_site.web.api import MAX_BODY_BYTES
-from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
 from signup_site.web.views import submit_signup
 from tests.helpers import confirm_latest, html_of, run_worker, sign_up
 
@@ -47,8 +48,8 @@ def test_a_json_sign_up_starts_the_same_journey_as_the_page(client: Client, news
     assert body["consent"] == {
         "version": CONSENT_VERSION,
         "language": "en",
-        "sha256": consent_sha256(consent_text()),
-        "text": consent_text(),
+        "sha256": consent_sha256(current_wording("en").text),
+        "text": current_wording("en").text,
     }
     signup = PendingSignup.objects.get()
     assert (signup.subscriber.email, signup.first_name, signup.language) == ("jane@example.com", "Jane", "es")
@@ -250,7 +251,7 @@ def test_the_page_and_the_api_share_one_submission_path(rf: RequestFactory, news
     data = QueryDict(mutable=True)
     data.update({"email": "shared@example.com", "language": "en"})
     data.setlist("topics", ["newsletter"])
-    submission = submit_signup(request, data, consent_text())
+    submission = submit_signup(request, data)
     assert submission.started and submission.refused is None
     assert ConsentRecord.objects.get().source == "/signup/"
 

@@ -15,7 +15,8 @@ from django.test import Client
 from django.utils import translation
 
 from signup_site.campaign.models import ConsentRecord, PendingSignup, Topic
-from signup_site.web.consent import CONSENT_VERSION, consent_sha256, consent_text
+from signup_site.content.consent import DEFAULT_VERSION as CONSENT_VERSION
+from signup_site.content.consent import consent_sha256, current_wording
 from tests.helpers import html_of, run_worker
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +123,7 @@ def test_the_snippet_is_a_labelled_form_with_the_live_topics(
     }
     assert all(control["id"] in form.labels for control in named)  # every field has its label
     assert [c["value"] for c in form.controls if c["type"] == "checkbox"] == ["newsletter"]
-    assert form.text["signup-consent"].strip() == consent_text()
+    assert form.text["signup-consent"].strip() == current_wording("en").text
 
 
 def test_the_snippet_posted_as_it_is_signs_a_person_up(staff: Client, newsletter: Topic) -> None:
@@ -152,7 +153,7 @@ def test_the_snippet_posted_as_it_is_signs_a_person_up(staff: Client, newsletter
     # The wording recorded is the wording the snippet showed, whatever the browser's language.
     shown = form.text["signup-consent"].strip()
     with translation.override("es"):
-        assert shown == consent_text()
+        assert shown == current_wording("en").text
     record = ConsentRecord.objects.get()
     assert (record.wording_version, record.wording_sha256) == (CONSENT_VERSION, consent_sha256(shown))
     run_worker()

@@ -5,6 +5,7 @@ consent evidence are in `admin_people`."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -42,6 +43,17 @@ class CouponImportForm(forms.Form):
     )
 
 
+def warn_of_low_pools(request: HttpRequest) -> None:
+    """A banner per offer whose imported pool is below COUPON_LOW_THRESHOLD."""
+    for level in coupons.pools_running_low(settings.COUPON_LOW_THRESHOLD):
+        text = ngettext(
+            "The coupon pool of %(offer)s has %(count)d code left: import more before it runs out.",
+            "The coupon pool of %(offer)s has %(count)d codes left: import more before it runs out.",
+            level.free,
+        )
+        messages.warning(request, text % {"offer": level.topic.label, "count": level.free})
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = [
@@ -55,13 +67,35 @@ class TopicAdmin(admin.ModelAdmin):
     ]
     list_editable = ["order", "active", "show_on_signup"]
     prepopulated_fields = {"slug": ["label"]}
+    readonly_fields = ["free_coupons"]
     inlines = [TopicTranslationInline]
 
     @admin.display(description=_("free pool coupons"))
     def free_coupons(self, topic: Topic) -> int | str:
         if not topic.is_special_offer or topic.coupon_source != Topic.CouponSource.POOL:
             return "-"
-        return topic.coupons.filter(holder_key__isnull=True).count()
+        free = topic.coupons.filter(holder_key__isnull=True).count()
+        if free < settings.COUPON_LOW_THRESHOLD:
+            return _("%(count)d (low)") % {"count": free}
+        return free
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            warn_of_low_pools(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            warn_of_low_pools(request)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -111,6 +145,13 @@ class CouponAdmin(admin.ModelAdmin):
     list_filter = ["topic", ("holder_key", admin.EmptyFieldListFilter)]
     search_fields = ["code", "subscriber__email"]
     readonly_fields = ["holder_key", "subscriber", "issued_at", "created_at"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            warn_of_low_pools(request)
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Change)

@@ -9,9 +9,12 @@ transaction can win.
 import csv
 import io
 import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Count, Q
+from django.utils import formats, timezone, translation
 
 from .models import Coupon, Subscriber, Topic
 
@@ -22,6 +25,50 @@ CODE_LENGTH = 12  # 31**12 ≈ 2**59 possible codes: not guessable
 
 class CouponsExhausted(Exception):
     """The offer's imported pool has no free code left."""
+
+
+@dataclass(frozen=True)
+class IssuedOffer:
+    """A coupon just issued, with what the person is told about it."""
+
+    topic: Topic
+    coupon: Coupon
+
+    @property
+    def expires_on(self) -> date | None:
+        """The last day the coupon can be used: issued + the offer's valid days."""
+        days = self.topic.coupon_valid_days
+        if not days or self.coupon.issued_at is None:
+            return None
+        return timezone.localdate(self.coupon.issued_at) + timedelta(days=days)
+
+    def email_context(self, language: str) -> dict[str, str]:
+        """The offer's keys of the special-offer email's context (strings, as
+        a Campaign event's `ctx` has them; the date written in the person's language)."""
+        with translation.override(language):
+            expires = self.expires_on
+            return {
+                "couponCode": self.coupon.code,
+                "offerName": self.topic.display_label,
+                "offerValue": self.topic.display_offer_value,
+                "offerShopUrl": self.topic.offer_shop_url,
+                "couponExpires": formats.date_format(expires, "DATE_FORMAT") if expires else "",
+            }
+
+
+@dataclass(frozen=True)
+class PoolLevel:
+    topic: Topic
+    free: int
+
+
+def pools_running_low(threshold: int) -> list[PoolLevel]:
+    """The active offers whose imported pool has fewer than `threshold` free codes."""
+    offers = Topic.objects.filter(active=True, is_special_offer=True, coupon_source=Topic.CouponSource.POOL)
+    counted = offers.annotate(free=Count("coupons", filter=Q(coupons__holder_key__isnull=True)))
+    return [
+        PoolLevel(topic, topic.free) for topic in counted.order_by("order", "id") if topic.free < threshold
+    ]
 
 
 def generate_code(prefix: str) -> str:

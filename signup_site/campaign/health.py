@@ -8,6 +8,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from .config import campaign_config
+from .coupons import pools_running_low
 from .models import Change, InboundRequest, OptOut
 
 UNDELIVERED = (*Change.UNFINISHED, Change.Status.PARKED)
@@ -58,3 +59,9 @@ def outbox_health(now: datetime | None = None) -> OutboxHealth:
         oldest_undelivered_optout_seconds=_age(oldest_optout, now),
         requests_waiting=InboundRequest.objects.count(),
     )
+
+
+def coupon_pools_low(threshold: int) -> list[dict[str, str | int]]:
+    """The active offers whose imported pool has fewer than `threshold` free
+    codes: `[{"topic": slug, "free": n}]`, for /healthz. Empty when all is well."""
+    return [{"topic": level.topic.slug, "free": level.free} for level in pools_running_low(threshold)]

@@ -13,18 +13,22 @@ escaping (a name like D'Arcy reads as typed); `List-Unsubscribe` is the
 structured field RFC 2369 defines, `<https://...>` folded only at white space,
 never RFC 2047 encoded words (which Gmail and Yahoo cannot read as a link);
 `Message-ID` and `List-Id` are on the site's own domain.
+
+The brand (`signup_site.brand`, edited in the admin) is read when the email
+is sent: From is its sender, Reply-To its reply-to address, and every email's
+header and footer carry its name, logo, postal address and privacy link.
 """
 
 import email.policy
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage as PythonEmailMessage
 from email.message import Message as PythonMessage
 from email.policy import EmailPolicy, Policy
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -32,6 +36,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from signup_site.brand.brand import current_brand
 from signup_site.content.models import EmailCopy, stored_copy
 
 from .errors import CampaignUnavailable
@@ -73,9 +78,12 @@ class SiteEmail(EmailMultiAlternatives):
         return built
 
 
-def site_domain() -> str:
-    """The host of SITE_URL: the domain of the site's Message-IDs and List-Ids."""
-    return urlsplit(settings.SITE_URL).hostname or "localhost"
+def _phrase(name: str) -> str:
+    """A List-Id's description as plain ASCII words (RFC 2919 allows a phrase;
+    an encoded word would hide the list from receivers that read it raw):
+    accents dropped, `Café` -> `Cafe`."""
+    letters = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join("".join(c for c in letters if c.isalnum() or c in " -_.").split())
 
 
 def render_text(template_name: str, context: Mapping[str, Any]) -> str:
@@ -97,7 +105,7 @@ def render_email(
     """The email's subject and parts: from `copy`, else from the copy stored
     for it in this language, else from its template files."""
     with translation.override(language or settings.LANGUAGE_CODE):
-        data: dict[str, Any] = {**context, "language": translation.get_language()}
+        data: dict[str, Any] = {**context, "language": translation.get_language(), "brand": current_brand()}
         copy = copy or stored_copy(name, data["language"])
         if copy is None:
             subject = " ".join(render_text(f"emails/{name}-subject.txt", data).split())
@@ -115,7 +123,8 @@ def build_email(
     name: str, to: str, language: str, context: Mapping[str, str], rendered: RenderedEmail | None = None
 ) -> SiteEmail:
     rendered = rendered or render_email(name, language, context)
-    domain = site_domain()
+    brand = current_brand()
+    domain = brand.domain
     headers = {"Message-ID": make_msgid(domain=domain)}
     if unsubscribe_url := context.get("unsubscribeUrl"):
         # RFC 2369 and RFC 8058: mail clients show their own unsubscribe
@@ -123,9 +132,15 @@ def build_email(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         # RFC 2919: one list per kind of message, so receivers can tell them apart.
-        sender = parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or domain
-        headers["List-Id"] = f"{sender} <{name}.{domain}>"
-    message = SiteEmail(rendered.subject, rendered.text, to=[to], headers=headers)
+        headers["List-Id"] = f"{_phrase(brand.name) or domain} <{name}.{domain}>"
+    message = SiteEmail(
+        rendered.subject,
+        rendered.text,
+        from_email=brand.from_address,
+        to=[to],
+        reply_to=[brand.reply_to] if brand.reply_to else [],
+        headers=headers,
+    )
     message.attach_alternative(rendered.html, "text/html")
     return message
 

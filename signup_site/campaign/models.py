@@ -68,6 +68,22 @@ class Topic(models.Model):
     )
     coupon_source = models.CharField(max_length=16, choices=CouponSource, default=CouponSource.GENERATED)
     coupon_prefix = models.CharField(max_length=12, blank=True, default="GIFT-")
+    # What the special-offer email and the confirmed page say about the gift.
+    offer_value = models.CharField(
+        _("offer (English)"),
+        max_length=120,
+        blank=True,
+        help_text=_("What the coupon gives, e.g. 20% off your first order. Translations below."),
+    )
+    offer_shop_url = models.URLField(
+        _("shop URL"), blank=True, help_text=_("Where the coupon is used: the email's Shop now button.")
+    )
+    coupon_valid_days = models.PositiveIntegerField(
+        _("coupon valid for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Each coupon can be used this many days after it is sent. Empty: no expiry shown."),
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -94,6 +110,11 @@ class Topic(models.Model):
         return self.opt_in_message
 
     @property
+    def display_offer_value(self) -> str:
+        translation = self._translation()
+        return translation.offer_value if translation and translation.offer_value else self.offer_value
+
+    @property
     def display_label(self) -> str:
         translation = self._translation()
         return translation.label if translation and translation.label else self.label
@@ -111,6 +132,7 @@ class TopicTranslation(models.Model):
     language = models.CharField(max_length=8)
     label = models.CharField(max_length=100)
     description = models.CharField(max_length=300, blank=True)
+    offer_value = models.CharField(_("offer"), max_length=120, blank=True)
 
     class Meta:
         constraints = [

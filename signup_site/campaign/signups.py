@@ -60,6 +60,8 @@ class Confirmation:
     already_confirmed: bool
     topics: tuple[Topic, ...]
     coupon_issued: bool
+    # The coupons issued by this confirmation: their value, expiry and shop.
+    offers: tuple[coupons.IssuedOffer, ...] = ()
 
 
 def signup_topics() -> QuerySet[Topic]:
@@ -243,6 +245,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
 
     context = links_context(subscriber, links)
     offer_sent = False
+    offers: list[coupons.IssuedOffer] = []
     for topic in topics:
         if topic.is_special_offer:
             try:
@@ -251,17 +254,18 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
                 logger.error("offer %s has no coupons left", topic.slug)
                 continue
             if issued:
+                offer = coupons.IssuedOffer(topic, coupon)
                 _send(
                     subscriber,
                     topic.message_on_opt_in,
                     topic,
                     {
                         **context,
-                        "couponCode": coupon.code,
-                        "offerName": topic.display_label,
+                        **offer.email_context(subscriber.language),
                         "unsubscribeUrl": links.unsubscribe_url(subscriber, topic),
                     },
                 )
+                offers.append(offer)
                 offer_sent = True
         elif topic.opt_in_message:
             _send(
@@ -277,7 +281,9 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     welcome = campaign_config().welcome_message
     if first_confirmation and not offer_sent and welcome:
         _send(subscriber, welcome, None, context)
-    return Confirmation(signup, already_confirmed=False, topics=topics, coupon_issued=offer_sent)
+    return Confirmation(
+        signup, already_confirmed=False, topics=topics, coupon_issued=offer_sent, offers=tuple(offers)
+    )
 
 
 def _send(subscriber: Subscriber, message: str, topic: Topic | None, context: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from signup_site.campaign.signups import signup_topics
 
 from .api import DEFAULT_RETRY_AFTER_SECONDS, MAX_BODY_BYTES
-from .consent import CONSENT_VERSION
+from signup_site.content.consent import DEFAULT_VERSION as CONSENT_VERSION
 
 REF = "#/components/schemas/"
 
