@@ -51,6 +51,7 @@ def test_a_json_sign_up_starts_the_same_journey_as_the_page(client: Client, news
         "sha256": consent_sha256(current_wording("en").text),
         "text": current_wording("en").text,
     }
+    run_worker()  # the worker takes the sign-up in
     signup = PendingSignup.objects.get()
     assert (signup.subscriber.email, signup.first_name, signup.language) == ("jane@example.com", "Jane", "es")
     assert list(signup.topics.all()) == [newsletter]
@@ -77,6 +78,7 @@ def test_json_names_topics_by_slug_or_id_and_defaults_the_language(
     )
     assert response.status_code == 202
     assert response.json()["consent"]["language"] == "es"
+    run_worker()  # the worker takes the sign-up in
     signup = PendingSignup.objects.get()
     assert set(signup.topics.all()) == {newsletter, offers}
     assert signup.language == "es"
@@ -101,6 +103,7 @@ def test_a_form_post_that_asks_for_json_gets_json(client: Client, newsletter: To
         client, {"email": "js@example.com", "language": "en", "topics": [str(newsletter.pk)]}
     )
     assert (response.status_code, response["Content-Type"]) == (202, JSON)
+    run_worker()  # the worker takes the sign-up in
     assert PendingSignup.objects.filter(subscriber__email="js@example.com").exists()
 
 
@@ -253,6 +256,7 @@ def test_the_page_and_the_api_share_one_submission_path(rf: RequestFactory, news
     data.setlist("topics", ["newsletter"])
     submission = submit_signup(request, data)
     assert submission.started and submission.refused is None
+    run_worker()  # the worker takes the sign-up in
     assert ConsentRecord.objects.get().source == "/signup/"
 
 

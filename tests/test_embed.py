@@ -113,7 +113,12 @@ def test_the_snippet_is_a_labelled_form_with_the_live_topics(
     form = SnippetForm(snippet_of(staff))
 
     assert (form.method, form.action) == ("post", "http://testserver/api/signup?lang=en")
-    named = [control for control in form.controls if control.get("type") != "hidden"]
+    # The honeypot (no person sees it or reaches it by keyboard) aside.
+    [honeypot] = [control for control in form.controls if control.get("name") == "homepage"]
+    assert honeypot["tabindex"] == "-1"
+    named = [
+        control for control in form.controls if control.get("type") != "hidden" and control is not honeypot
+    ]
     assert {control["name"] for control in named} == {
         "email",
         "first_name",
@@ -143,6 +148,7 @@ def test_the_snippet_posted_as_it_is_signs_a_person_up(staff: Client, newsletter
 
     assert response.status_code == 303
     assert response["Location"] == "/signup/sent/?lang=es"
+    run_worker()  # the worker takes the sign-up in
     signup = PendingSignup.objects.get()
     assert (signup.subscriber.email, signup.first_name, signup.language) == (
         "embedded@example.com",
@@ -153,7 +159,7 @@ def test_the_snippet_posted_as_it_is_signs_a_person_up(staff: Client, newsletter
     # The wording recorded is the wording the snippet showed, whatever the browser's language.
     shown = form.text["signup-consent"].strip()
     with translation.override("es"):
-        assert shown == current_wording("en").text
+        assert shown == current_wording("es").text
     record = ConsentRecord.objects.get()
     assert (record.wording_version, record.wording_sha256) == (CONSENT_VERSION, consent_sha256(shown))
     run_worker()
@@ -169,6 +175,7 @@ def test_the_curl_example_works_as_written(staff: Client, newsletter: Topic) -> 
 
     response = Client().post(url.path, json.dumps(body), content_type="application/json")
     assert response.status_code == 202
+    run_worker()  # the worker takes the sign-up in
     assert PendingSignup.objects.filter(subscriber__email=body["email"]).exists()
 
 
