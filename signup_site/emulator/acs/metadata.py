@@ -24,6 +24,12 @@ READ_ONLY_FIELDS = {
 RESOURCES: dict[str, dict[str, str]] = {
     "profile": {"label": "Profiles", "help": "Identified profiles", "schema": "nms:recipient"},
     "service": {"label": "Services", "help": "Subscription services", "schema": "nms:service"},
+    # The SDK accepts profile, service and history (getMetadataForResource).
+    "history": {
+        "label": "Marketing history",
+        "help": "Profiles' marketing history",
+        "schema": "nms:recipient",
+    },
 }
 SERVICE_FIELDS = {"name": 64, "label": 128, "messageType": 16, "mode": 16, "start": 24, "end": 24}
 
@@ -57,13 +63,22 @@ def _service_content() -> dict[str, dict[str, Any]]:
     return content
 
 
+def _history_content() -> dict[str, dict[str, Any]]:
+    content = {"PKey": _field("PKey", "string", "primaryKey", readOnly=True)}
+    for name in ("email", "firstName", "lastName", "birthDate"):
+        content[name] = _field(name, "string", "string", readOnly=True)
+    content["events"] = _field("events", "collection", "link", resTarget="subHisto")
+    return content
+
+
 def describe(request: HttpRequest, org: str, name: str, *, extended: bool = False) -> JsonResponse:
     """The description of `name`, or a 404 for a resource the emulator does not have."""
     if name not in RESOURCES:
         raise NotFound(f"The resource '{name}' does not exist")
     api = "profileAndServicesExt" if extended else "profileAndServices"
     base = reverse("emulator-acs-campaign", kwargs={"org": org})
-    content = _profile_content(extended) if name == "profile" else _service_content()
+    contents = {"profile": lambda: _profile_content(extended), "service": _service_content}
+    content = contents.get(name, _history_content)()
     return JsonResponse(
         {
             **RESOURCES[name],
