@@ -107,8 +107,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-red
 	touch $@
 
 # The ALTCHA widget the site serves (static/altcha/, from node_modules/altcha/dist),
-# and Adobe's own SDKs, the tests' oracles of what Adobe sends and accepts
-# (@adobe/aio-lib-campaign-standard, @adobe/acc-js-sdk): exact versions from
+# Adobe's own SDKs, the tests' oracles of what Adobe sends and accepts
+# (@adobe/aio-lib-campaign-standard, @adobe/acc-js-sdk), and newman, which
+# runs the exported Postman collection against the emulators: exact versions from
 # the committed package-lock.json, with the machine's Node.js and npm.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error

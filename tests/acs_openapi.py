@@ -92,6 +92,17 @@ EXCEPTIONS = (
         re.compile(rf"/profileAndServices/service/{PKEY}/subscriptions/{PKEY}"),
         'unsubscribe: DELETE on the subscription\'s own `href` ("Deleting subscriptions")',
     ),
+    Undeclared(
+        "GET",
+        re.compile(rf"/profileAndServices/history/{PKEY}/events/?"),
+        'a profile\'s marketing history: its `events.href` ("Interacting with marketing history")',
+        query=PAGINATION,
+    ),
+    Undeclared(
+        "GET",
+        re.compile(rf"/mc\w+/EVT\w+/{PKEY}"),
+        'an event\'s status by GET, as "Transactional messages" shows it (the SDK POSTs)',
+    ),
 )
 
 

@@ -101,6 +101,10 @@ def test_adobes_sdk_does_its_work_against_the_emulator(emulator: Emulator) -> No
         "service.get": 200,
         "event.send": 201,
         "event.status": 200,
+        "history.get": 200,
+        "metadata.profile": 200,
+        "metadata.history": 200,
+        "profile.ext.get": 200,
     }
     body = {name: step["body"] for name, step in steps.items()}
     pkey = body["profile.create"]["PKey"]
@@ -117,6 +121,11 @@ def test_adobes_sdk_does_its_work_against_the_emulator(emulator: Emulator) -> No
         body["event.send"]["PKey"],
         "processing",
     )
+    # "Interacting with marketing history", "Metadata mechanism", "Custom resources".
+    assert (body["history.get"]["PKey"], body["history.get"]["events"]["metadata"]) == (pkey, "subHisto")
+    assert body["metadata.profile"]["content"]["email"]["apiName"] == "email"
+    assert body["metadata.history"]["content"]["events"]["type"] == "collection"
+    assert (body["profile.ext.get"]["PKey"], body["profile.ext.get"]["cusPhone"]) == (pkey, "")
 
     # What reached Campaign: the SDK's token, and its calls under the organization.
     [token] = emulator.log("ims")
@@ -154,6 +163,10 @@ def test_what_adobes_sdk_sends_where_adobes_pages_say_otherwise(emulator: Emulat
         ("GET", "profileAndServices/service/{PKey}"),
         ("POST", f"{TRANSACTIONAL_API}/EVTwelcome"),
         ("POST", f"{TRANSACTIONAL_API}/EVTwelcome/{{PKey}}"),  # the pages: GET
+        ("GET", "profileAndServices/history/{PKey}"),
+        ("GET", "profileAndServices/resourceType/profile"),
+        ("GET", "profileAndServices/resourceType/history"),
+        ("GET", "profileAndServicesExt/profile/{PKey}"),
     ]
     entries = emulator.log("acs")
     # The pages: Content-Type application/json (with a charset) and Cache-Control: no-cache.

@@ -70,6 +70,11 @@ async function run () {
   await step('event.status', () => campaign.getTransactionalEventForMacTenantId(
     input.transactionalTenant, input.eventId, event.PKey
   ))
+
+  await step('history.get', () => campaign.getHistoryOfProfile(pkey))
+  await step('metadata.profile', () => campaign.getMetadataForResource('profile'))
+  await step('metadata.history', () => campaign.getMetadataForResource('history'))
+  await step('profile.ext.get', () => campaign.getProfileWithOrgUnit(pkey))
 }
 
 try {

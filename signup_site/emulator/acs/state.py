@@ -29,6 +29,11 @@ ENUMERATIONS = {"preferredLanguage": LANGUAGES, "gender": GENDERS}
 WRITABLE_TEXT = {"email": 255, "firstName": 30, "lastName": 50, "middleName": 30, "title": 50, "phone": 32}
 WRITABLE_TEXT |= {"mobilePhone": 32, "birthDate": 10, "salutation": 50}
 WRITABLE_FLAGS = {"blackList", "blackListEmail", "blackListMobile", "blackListPostalMail", "blackListFax"}
+# The emulated instance's data model extension: custom profile fields, named
+# with Campaign's "cus" prefix, exposed only on /profileAndServicesExt
+# ("Custom resources", "Extending the API"): under /profileAndServices they
+# are unknown properties.
+CUSTOM_FIELDS = {"cusPhone": 32, "cusLoyaltyTier": 20}
 READ_ONLY = {"PKey", "href", "age", "created", "lastModified", "subscriptions", "cryptedId", "isExternal"}
 EVENT_STATUSES = ("pending", "processing", "processed")
 
@@ -120,8 +125,10 @@ class Store:
 
     # --- profiles ---------------------------------------------------------------
 
-    def check_profile_fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Campaign's validation: read-only, unknown, enumeration, length, type."""
+    def check_profile_fields(self, data: dict[str, Any], *, extended: bool = False) -> dict[str, Any]:
+        """Campaign's validation: read-only, unknown, enumeration, length, type;
+        the custom fields only through the extended resource."""
+        text_fields = WRITABLE_TEXT | CUSTOM_FIELDS if extended else WRITABLE_TEXT
         for name, value in data.items():
             if name in READ_ONLY:
                 raise Invalid(f"Cannot update the '{name}' property that is read-only")
@@ -130,12 +137,12 @@ class Store:
                     raise Invalid(
                         f"The value '{value}' is not valid for the 'nms:recipient:{name}' enumeration"
                     )
-            elif name in WRITABLE_TEXT:
+            elif name in text_fields:
                 if not isinstance(value, str):
                     raise Invalid(f"The value of the '{name}' property must be a string")
-                if len(value) > WRITABLE_TEXT[name]:
+                if len(value) > text_fields[name]:
                     raise Invalid(
-                        f"The value of '{name}' is too long ({WRITABLE_TEXT[name]} characters maximum)"
+                        f"The value of '{name}' is too long ({text_fields[name]} characters maximum)"
                     )
             elif name in WRITABLE_FLAGS:
                 if not isinstance(value, bool):
@@ -144,8 +151,8 @@ class Store:
                 raise Invalid(f"XTK-170036 Unable to parse expression '{name}'. Unknown property '{name}'")
         return data
 
-    def create_profile(self, data: dict[str, Any]) -> dict[str, Any]:
-        self.check_profile_fields(data)
+    def create_profile(self, data: dict[str, Any], *, extended: bool = False) -> dict[str, Any]:
+        self.check_profile_fields(data, extended=extended)
         now = timestamp()
         profile: dict[str, Any] = {
             "PKey": self._pkey(),
@@ -164,6 +171,7 @@ class Store:
             "created": now,
             "lastModified": now,
             "age": "",
+            **{name: "" for name in CUSTOM_FIELDS},
             **data,
         }
         with self.lock:
@@ -171,8 +179,10 @@ class Store:
             self.profiles[profile["PKey"]] = profile
         return profile
 
-    def update_profile(self, pkey: str, data: dict[str, Any]) -> dict[str, Any] | None:
-        self.check_profile_fields(data)
+    def update_profile(
+        self, pkey: str, data: dict[str, Any], *, extended: bool = False
+    ) -> dict[str, Any] | None:
+        self.check_profile_fields(data, extended=extended)
         with self.lock:
             profile = self.profiles.get(pkey)
             if profile is not None:
@@ -262,6 +272,12 @@ class Store:
             }
             self.events[event["PKey"]] = event
             return event
+
+    def events_to(self, email: str) -> list[dict[str, Any]]:
+        """The events sent to an address, oldest first: a profile's marketing history."""
+        with self.lock:
+            found = [e for e in self.events.values() if e["email"].lower() == email.lower()]
+        return sorted(found, key=lambda event: event["_order"])
 
     def advance_event(self, pkey: str) -> dict[str, Any] | None:
         """Each status read moves an event on: pending, processing, processed."""

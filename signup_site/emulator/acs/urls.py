@@ -17,11 +17,13 @@ from collections.abc import Callable
 from django.http import HttpResponse
 from django.urls import URLPattern, path, re_path
 
-from . import control, views
+from . import control, extended, views
 
 CAMPAIGN = "<str:org>/campaign/"
 PROFILES = CAMPAIGN + "profileAndServices/profile"
 SERVICES = CAMPAIGN + "profileAndServices/service"
+EXT_PROFILES = CAMPAIGN + "profileAndServicesExt/profile"
+HISTORY = CAMPAIGN + "profileAndServices/history/<str:pkey>"
 
 
 def either_slash(route: str, view: Callable[..., HttpResponse], name: str) -> list[URLPattern]:
@@ -54,10 +56,26 @@ urlpatterns = [
         views.subscription,
         "emulator-acs-subscription",
     ),
+    *either_slash(EXT_PROFILES, extended.ext_profiles, "emulator-acs-ext-profiles"),
+    *either_slash(EXT_PROFILES + "/<str:pkey>", extended.ext_profile, "emulator-acs-ext-profile"),
+    *either_slash(
+        CAMPAIGN + "profileAndServices/resourceType/<str:name>",
+        extended.resource_type,
+        "emulator-acs-resource-type",
+    ),
+    *either_slash(
+        CAMPAIGN + "profileAndServicesExt/resourceType/<str:name>",
+        extended.ext_resource_type,
+        "emulator-acs-ext-resource-type",
+    ),
+    *either_slash(HISTORY, extended.history, "emulator-acs-history"),
+    *either_slash(HISTORY + "/events/", extended.history_events, "emulator-acs-history-events"),
+    *either_slash(HISTORY + "/events/<str:event>", extended.history_event, "emulator-acs-history-event"),
     *either_slash(CAMPAIGN + "<str:api>/<str:event_id>", views.event, "emulator-acs-event"),
     *either_slash(
         CAMPAIGN + "<str:api>/<str:event_id>/<str:pkey>", views.event_status, "emulator-acs-event-status"
     ),
+    path(CAMPAIGN, views.no_resource, name="emulator-acs-campaign"),
     path(CAMPAIGN + "<path:rest>", views.no_resource),
     # No organization at all: Adobe I/O routes nothing here.
     re_path(r"^(?!_control/)", views.no_resource, kwargs={"org": ""}),

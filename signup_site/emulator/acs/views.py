@@ -19,8 +19,9 @@ from django.core.mail import EmailMessage, mailers
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
+from . import metadata
 from .gateway import BadRequest, NotFound, absolute, acs_api, paginate, read_json
-from .state import STORE, Invalid, configured
+from .state import CUSTOM_FIELDS, STORE, Invalid, configured
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,15 @@ def _link(request: HttpRequest, name: str, **kwargs: str) -> str:
     return absolute(request, reverse(f"emulator-acs-{name}", kwargs=kwargs))
 
 
-def render_profile(request: HttpRequest, org: str, profile: dict[str, Any]) -> dict[str, Any]:
+def render_profile(
+    request: HttpRequest, org: str, profile: dict[str, Any], *, extended: bool = False
+) -> dict[str, Any]:
+    """A profile; its custom fields only on the extended resource."""
     pkey = profile["PKey"]
+    shown = {k: v for k, v in _public(profile).items() if extended or k not in CUSTOM_FIELDS}
     return {
-        **_public(profile),
-        "href": _link(request, "profile", org=org, pkey=pkey),
+        **shown,
+        "href": _link(request, "ext-profile" if extended else "profile", org=org, pkey=pkey),
         "subscriptions": {"href": _link(request, "profile-subscriptions", org=org, pkey=pkey)},
         "location": None,
     }
@@ -127,6 +132,9 @@ def profiles_by_email(request: HttpRequest, org: str) -> HttpResponse:
 
 @acs_api("GET", "PATCH", "DELETE")
 def profile(request: HttpRequest, org: str, pkey: str) -> HttpResponse:
+    if pkey == "metadata" and request.method == "GET":
+        # The `metadata` link a resource description names ("Metadata mechanism").
+        return metadata.describe(request, org, "profile")
     _profile_or_404(pkey)
     if request.method == "PATCH":
         if STORE.update_profile(pkey, read_json(request)) is None:

@@ -24,6 +24,7 @@ from ..control_input import seconds
 DEFAULT_SERVICES = {"NEWSLETTER": "Newsletter", "SPECIAL_OFFERS": "Email Special Offers"}
 RECIPIENT_FIELDS = frozenset(
     {"id", "email", "firstName", "lastName", "language", "blackList", "blackListEmail", "gender", "company"}
+    | {"phone", "mobilePhone"}
 )
 BOOLEAN_FIELDS = frozenset({"blackList", "blackListEmail"})
 

@@ -6,14 +6,21 @@ code per kind of failure:
     0 done   1 other Campaign error   2 usage   3 not found
     4 rejected (bad data)   5 unavailable (retry later)   6 auth / configuration
 
-Examples:
+Examples (`manage.py campaign <subcommand> --help` shows one for each):
     manage.py campaign check
     manage.py campaign profile find jane@example.com
     manage.py campaign profile create --email jane@example.com --first-name Jane --language en
     manage.py campaign profile patch @pkey --last-name Doe --blacklist-email false
+    manage.py campaign profile patch @pkey --set phone=3301020304 --set cusLoyaltyTier=gold
+    manage.py campaign profile list --line-count 10 --pages 2
     manage.py campaign services
     manage.py campaign subscribe @pkey NEWSLETTER
     manage.py campaign event send welcome --email jane@example.com --ctx firstName=Jane
+    manage.py campaign event status welcome @eventPKey
+    manage.py campaign history @pkey
+    manage.py campaign metadata profile --ext
+    manage.py campaign v8 ingest --file row.xml
+    manage.py campaign collection --out var/postman
 """
 
 import json
@@ -22,6 +29,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from signup_site.campaign import cli
 from signup_site.campaign.backends import get_backend, load_backend
 from signup_site.campaign.backends.base import CampaignBackend, Message, ProfileFields
 from signup_site.campaign.errors import (
@@ -97,37 +105,64 @@ class Command(BaseCommand):
         parser.add_argument("--backend", help="local, acs, v8 or a dotted path (default: CAMPAIGN_BACKEND)")
         areas = parser.add_subparsers(dest="area", required=True)
 
-        profile = areas.add_parser("profile", help="create, get, patch or find a profile")
+        example = cli._examples
+        profile = areas.add_parser("profile", help="create, get, patch, find or list profiles")
         verbs = profile.add_subparsers(dest="verb", required=True)
-        _profile_options(verbs.add_parser("create", help="create a profile"), email_required=True)
-        verbs.add_parser("get", help="read a profile by PKey").add_argument("pkey")
-        patch = verbs.add_parser("patch", help="change the given fields only")
+        _profile_options(
+            verbs.add_parser(
+                "create", help="create a profile", **example("profile create --email jane@example.com")
+            ),
+            email_required=True,
+        )
+        verbs.add_parser("get", help="read a profile by PKey", **example("profile get @pkey")).add_argument(
+            "pkey"
+        )
+        patch = verbs.add_parser(
+            "patch",
+            help="change the given fields only",
+            **example("profile patch @pkey --last-name Doe", "profile patch @pkey --set cusPhone=3301020304"),
+        )
         patch.add_argument("pkey")
         _profile_options(patch, email_required=False)
         patch.add_argument(
             "--blacklist-email", metavar="true|false", help="opt out of (or back into) all email"
         )
-        verbs.add_parser("find", help="the profile with this address").add_argument("email")
+        cli.add_patch_options(patch)
+        verbs.add_parser(
+            "find", help="the profile with this address", **example("profile find jane@example.com")
+        ).add_argument("email")
+        cli.add_profile_verbs(verbs)
 
         areas.add_parser(
             "check",
             help="verify the configured Campaign end to end: settings, credentials, services, a read",
+            **example("check"),
         )
-        areas.add_parser("services", help="list the services")
-        areas.add_parser("subscriptions", help="the services a profile is subscribed to").add_argument("pkey")
+        areas.add_parser("services", help="list the services", **example("services"))
+        areas.add_parser(
+            "subscriptions", help="the services a profile is subscribed to", **example("subscriptions @pkey")
+        ).add_argument("pkey")
         for verb in ("subscribe", "unsubscribe"):
-            sub = areas.add_parser(verb, help=f"{verb} a profile (idempotent)")
+            sub = areas.add_parser(
+                verb, help=f"{verb} a profile (idempotent)", **example(f"{verb} @pkey NEWSLETTER")
+            )
             sub.add_argument("pkey")
             sub.add_argument("service", help="the service's internal name, e.g. NEWSLETTER")
+        cli.add_areas(areas)
 
         event = areas.add_parser("event", help="transactional messages")
         event_verbs = event.add_subparsers(dest="verb", required=True)
-        send = event_verbs.add_parser("send", help="send a transactional message")
+        send = event_verbs.add_parser(
+            "send",
+            help="send a transactional message",
+            **example("event send welcome --email jane@example.com --ctx firstName=Jane"),
+        )
         send.add_argument("message", help="the message name, e.g. welcome or special-offer")
         send.add_argument("--email", required=True)
         send.add_argument("--language", default="en")
         send.add_argument("--ctx", action="append", metavar="KEY=VALUE", help="a personalisation value")
         send.add_argument("--ctx-json", help="personalisation as a JSON object")
+        cli.add_event_verbs(event_verbs)
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -156,6 +191,8 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> Any:
         if options["area"] == "check":
             return self._check(options)
+        if options["area"] == "collection":
+            return cli.export_collection(options, options.get("backend"))
         area, verb = options["area"], options.get("verb")
         if area in ("subscribe", "unsubscribe") and not options["service"].strip():
             # Refused whatever the backend: on v8, Unsubscribe without a service
@@ -169,10 +206,15 @@ class Command(BaseCommand):
             return asdict(backend.get_profile(options["pkey"]))
         if area == "profile" and verb == "patch":
             fields = _fields(options)
-            if not fields.changed():
+            extra = options.get("set_fields") or []
+            if not fields.changed() and not extra:
                 raise CommandError("nothing to change: give at least one field", returncode=2)
-            backend.update_profile(options["pkey"], fields)
-            return {"pkey": options["pkey"], "patched": fields.changed()}
+            result: dict[str, Any] = {"pkey": options["pkey"], "patched": fields.changed()}
+            if fields.changed():
+                backend.update_profile(options["pkey"], fields)
+            if extra:
+                result["set"] = cli.patch_fields(backend, options["pkey"], extra)
+            return result
         if area == "profile" and verb == "find":
             found = backend.find_profile(options["email"])
             if found is None:
@@ -194,4 +236,4 @@ class Command(BaseCommand):
             )
             backend.send_message(message)
             return {"sent": message.name, "email": message.email}
-        raise CommandError(f"unknown command {area} {verb or ''}".strip(), returncode=2)
+        return cli.run(area, verb, options, backend)
