@@ -18,6 +18,7 @@ from . import coupons, outbox
 from .addresses import canonical_address, person_key
 from .config import campaign_config
 from .delivery import is_suppressed
+from .erasure import lift_erasure, was_erased
 from .emails import Links, links_context, queue_site_email, sent_recently
 from .models import Change, ConsentRecord, OptOut, PendingSignup, Subscriber, Topic
 from .optouts import end_optouts
@@ -114,10 +115,10 @@ def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> No
         )
         signup.topics.set(request.topics)
         _record_consent(subscriber, signup, ConsentRecord.Kind.REQUEST, evidence, request.topics)
-        # Someone who stopped all email must confirm again, whatever the
-        # setting: only a confirmed sign-up lifts their opt-out.
+        # Someone who stopped all email, or asked to be erased, must confirm
+        # again, whatever the setting: only a confirmed sign-up lifts that.
         config = campaign_config()
-        if not config.double_opt_in and not is_suppressed(subscriber):
+        if not config.double_opt_in and not is_suppressed(subscriber) and not was_erased(email):
             _confirm(signup, evidence, links)
             return
         if sent_recently(subscriber, CONFIRM_TEMPLATE) >= config.emails_per_hour:
@@ -137,8 +138,11 @@ def start_signup(request: SignupRequest, evidence: Evidence, links: Links) -> No
 
 
 def find_signup(public_id: object) -> PendingSignup | None:
-    """The pending sign-up a confirmation link names."""
-    return PendingSignup.objects.select_related("subscriber").by_public_id(public_id)
+    """The pending sign-up a confirmation link names (none of an erased person)."""
+    signup = PendingSignup.objects.select_related("subscriber").by_public_id(public_id)
+    if signup is None or signup.subscriber.status == Subscriber.Status.ERASED:
+        return None
+    return signup
 
 
 def confirm_signup(public_id: uuid.UUID, evidence: Evidence, links: Links) -> Confirmation | None:
@@ -172,6 +176,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
     _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, evidence, topics)
     end_optouts(subscriber, list(topics), OptOut.Ended.RECONFIRMED, everything=True)
+    lift_erasure(subscriber.email)
 
     # Confirming is an explicit opt-in: it lifts an earlier "stop all email".
     outbox.record(
