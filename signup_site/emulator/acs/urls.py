@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.http import HttpResponse
 from django.urls import URLPattern, path, re_path
 
-from . import control, views
+from . import control, privacy, views
 
 CAMPAIGN = "<str:org>/campaign/"
 PROFILES = CAMPAIGN + "profileAndServices/profile"
@@ -53,6 +53,11 @@ urlpatterns = [
         SERVICES + "/<str:service>/subscriptions/<str:pkey>",
         views.subscription,
         "emulator-acs-subscription",
+    ),
+    # Before the events: "privacy/privacyTool" has their shape.
+    *either_slash(CAMPAIGN + "privacy/privacyTool", privacy.privacy_tool, "emulator-acs-privacy-tool"),
+    *either_slash(
+        CAMPAIGN + "privacy/privacyTool/<str:pkey>", privacy.privacy_request, "emulator-acs-privacy-request"
     ),
     *either_slash(CAMPAIGN + "<str:api>/<str:event_id>", views.event, "emulator-acs-event"),
     *either_slash(

@@ -20,7 +20,13 @@ from typing import Any
 from urllib.parse import quote
 
 from ...config import ACSConfig, acs_config, privacy_config
-from ...errors import CampaignError, CampaignRejected, CampaignUnavailable, ProfileNotFound
+from ...errors import (
+    CampaignError,
+    CampaignMisconfigured,
+    CampaignRejected,
+    CampaignUnavailable,
+    ProfileNotFound,
+)
 from ..base import (
     CampaignBackend,
     ErasureRequest,
@@ -297,7 +303,12 @@ class ACSBackend(CampaignBackend):
         }
         try:
             created = self.client.request("POST", self.client.url(PRIVACY), action="privacy.create", json=body)
-        except CampaignRejected:
+        except CampaignError as exc:
+            if "namespace" in str(exc).lower() and not isinstance(exc, CampaignMisconfigured):
+                # A setting, not the data and not an outage: an operator must act.
+                raise CampaignMisconfigured(f"{exc} (check ACS_PRIVACY_NAMESPACE)") from None
+            if not isinstance(exc, CampaignRejected):
+                raise
             # Filed already (a retry after a lost answer: the name is unique).
             created = self._filed(request.name) or {}
             if not created:
