@@ -98,7 +98,9 @@ def test_download_and_delete_act_only_on_a_post(client: Client, jane: Subscriber
     assert client.get("/preferences/my-data/").status_code == 405
     assert client.get("/preferences/delete/").status_code == 200
     run_worker()
-    assert PrivacyRequest.objects.count() == 0 and Subscriber.objects.filter(email="jane@example.com").exists()
+    assert (
+        PrivacyRequest.objects.count() == 0 and Subscriber.objects.filter(email="jane@example.com").exists()
+    )
 
 
 def test_without_a_preferences_session_nothing_is_shown(client: Client, seeded: None) -> None:
@@ -117,7 +119,10 @@ def test_a_stale_link_is_confirmed_again_by_email(
     monkeypatch.undo()
     sent = len(mail.outbox)
 
-    for press in (lambda: client.post("/preferences/my-data/"), lambda: client.post("/preferences/delete/", {"confirm": "yes"})):
+    for press in (
+        lambda: client.post("/preferences/my-data/"),
+        lambda: client.post("/preferences/delete/", {"confirm": "yes"}),
+    ):
         response = press()
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/html")
@@ -140,7 +145,12 @@ def test_delete_erases_here_and_in_campaign_and_says_so_by_email(client: Client,
     left = what_is_left("jane@example.com")
     assert left["subscribers with the address"] == 0
     assert left["erased tombstones"] == [
-        {"email": f"erased-{jane.public_id.hex}@erased.invalid", "first_name": "", "last_name": "", "campaign_pkey": ""}
+        {
+            "email": f"erased-{jane.public_id.hex}@erased.invalid",
+            "first_name": "",
+            "last_name": "",
+            "campaign_pkey": "",
+        }
     ]
     assert left["coupons held"] == 0 and left["opt-outs"] == 0 and left["names on sign-ups"] == []
 
@@ -158,7 +168,9 @@ def test_delete_erases_here_and_in_campaign_and_says_so_by_email(client: Client,
     left = what_is_left("jane@example.com")
     assert left["changes naming the address"] == [] and left["requests with the address"] == 0
     # What is kept: the hash of the address, and the consent evidence (within retention).
-    assert list(ErasedAddress.objects.values_list("address_hash", flat=True)) == [address_hash("JANE@example.com")]
+    assert list(ErasedAddress.objects.values_list("address_hash", flat=True)) == [
+        address_hash("JANE@example.com")
+    ]
     assert left["consent records"] == 2
 
 

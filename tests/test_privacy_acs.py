@@ -8,7 +8,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from signup_site.campaign.models import Change, LocalService, PrivacyRequest, Subscriber, Topic, TopicTranslation
+from signup_site.campaign.models import (
+    Change,
+    LocalService,
+    PrivacyRequest,
+    Subscriber,
+    Topic,
+    TopicTranslation,
+)
 from signup_site.campaign.seed import seed_default_topics
 from signup_site.emulator.acs import privacy as emulated_privacy
 from tests.acs_support import Emulator, use_acs_emulator
@@ -23,7 +30,9 @@ def emulator(live_server: Any, settings: Any) -> Emulator:
 
 
 def signed_up_jane(client: Client) -> Subscriber:
-    sign_up(client, "jane@example.com", Topic.objects.get(slug="newsletter"), first_name="Jane", last_name="Doe")
+    sign_up(
+        client, "jane@example.com", Topic.objects.get(slug="newsletter"), first_name="Jane", last_name="Doe"
+    )
     run_worker()
     assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 200
     run_worker()
@@ -59,7 +68,9 @@ def test_erasure_reaches_the_privacy_api_and_is_polled_until_complete(
     # Filed, read once ("processing"), and asked again later: not a failure.
     assert emulator.calls() == ["POST privacy/privacyTool", "GET privacy/privacyTool/{PKey}"]
     [filed] = emulator.state()["privacy_requests"]
-    assert {key: filed[key] for key in ("namespaceName", "reconciliationValue", "regulation", "type", "status")} == {
+    assert {
+        key: filed[key] for key in ("namespaceName", "reconciliationValue", "regulation", "type", "status")
+    } == {
         "namespaceName": "defaultNamespace1",
         "reconciliationValue": "jane@example.com",
         "regulation": "gdpr",

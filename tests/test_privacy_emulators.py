@@ -99,7 +99,9 @@ def status_of(v8: V8Emulator, request_id: str) -> str:
         '<select><node expr="@id"/><node expr="@status"/></select>'
         f'<where><condition expr="@id = {request_id}"/></where></queryDef></urn:entity>'
     )
-    response = post(v8, "xtk:queryDef#ExecuteQuery", envelope("xtk:queryDef", "ExecuteQuery", query), **bearer(v8))
+    response = post(
+        v8, "xtk:queryDef#ExecuteQuery", envelope("xtk:queryDef", "ExecuteQuery", query), **bearer(v8)
+    )
     assert response.status_code == 200, response.text
     [row] = [node for node in answer(response).iter() if etree.QName(node).localname == "gdprRequest"]
     return str(row.get("status"))

@@ -296,7 +296,9 @@ REGULATIONS = ("gdpr", "ccpa", "pdpa", "lgpd")
 def privacy_config() -> PrivacyConfig:
     regulation = settings.PRIVACY_REGULATION
     if regulation not in REGULATIONS:
-        raise CampaignMisconfigured(f"PRIVACY_REGULATION must be one of {', '.join(REGULATIONS)}, not {regulation!r}")
+        raise CampaignMisconfigured(
+            f"PRIVACY_REGULATION must be one of {', '.join(REGULATIONS)}, not {regulation!r}"
+        )
     return PrivacyConfig(
         link_max_age_minutes=int(settings.PRIVACY_LINK_MAX_AGE_MINUTES),
         evidence_retention_days=int(settings.PRIVACY_EVIDENCE_RETENTION_DAYS),

@@ -73,7 +73,9 @@ def deliver_erasure(change: Change) -> None:
         reference = backend.request_erasure(
             ErasureRequest(name=request.campaign_name, email=request.email, regulation=request.regulation)
         )
-        _save(request, campaign_reference=reference, status=PrivacyRequest.Status.SENT, sent_at=timezone.now())
+        _save(
+            request, campaign_reference=reference, status=PrivacyRequest.Status.SENT, sent_at=timezone.now()
+        )
     if request.status == PrivacyRequest.Status.SENT:
         status = backend.erasure_status(request.campaign_reference)
         _save(request, campaign_status=status.state, checked_at=timezone.now())

@@ -234,7 +234,11 @@ def _ask_again(change: Change, exc: CampaignPending) -> None:
     pace asks for."""
     when = timezone.now() + timedelta(seconds=exc.retry_after or campaign_config().outbox.retry_max_seconds)
     Change.objects.filter(id=change.pk).update(
-        status=Change.Status.PENDING, next_attempt_at=when, last_error=str(exc)[:2000], failure="", claimed_at=None
+        status=Change.Status.PENDING,
+        next_attempt_at=when,
+        last_error=str(exc)[:2000],
+        failure="",
+        claimed_at=None,
     )
     with transaction.atomic():
         wake_worker(when)

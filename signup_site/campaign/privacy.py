@@ -137,7 +137,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
                 for optout in subscriber.optouts.select_related("topic").order_by("created_at", "id")
             ],
             "coupons": [
-                {"topic": coupon.topic.service_name, "code": coupon.code, "issued_at": _when(coupon.issued_at)}
+                {
+                    "topic": coupon.topic.service_name,
+                    "code": coupon.code,
+                    "issued_at": _when(coupon.issued_at),
+                }
                 for coupon in subscriber.coupons.select_related("topic").order_by("id")
             ],
             "pending_email_changes": [

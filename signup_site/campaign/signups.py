@@ -18,8 +18,8 @@ from . import coupons, outbox
 from .addresses import canonical_address, person_key
 from .config import campaign_config
 from .delivery import is_suppressed
-from .erasure import lift_erasure, was_erased
 from .emails import Links, links_context, queue_site_email, sent_recently
+from .erasure import lift_erasure, was_erased
 from .models import Change, ConsentRecord, OptOut, PendingSignup, Subscriber, Topic
 from .optouts import end_optouts
 

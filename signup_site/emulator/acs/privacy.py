@@ -32,7 +32,6 @@ REGULATIONS = {"gdpr", "ccpa", "pdpa", "lgpd"}
 STEPS = ("new", "processing", "complete")
 
 
-
 def _check(data: dict[str, Any]) -> None:
     unknown = set(data) - FIELDS
     if unknown:
@@ -54,7 +53,9 @@ def file_request(data: dict[str, Any]) -> dict[str, Any]:
     _check(data)
     with STORE.lock:
         if any(item["name"] == data["name"] for item in STORE.privacy.values()):
-            raise Conflict(f"XTK-170024 A privacy request named '{data['name']}' already exists (duplicate key)")
+            raise Conflict(
+                f"XTK-170024 A privacy request named '{data['name']}' already exists (duplicate key)"
+            )
         now = timestamp()
         request: dict[str, Any] = {
             "PKey": STORE._pkey(),

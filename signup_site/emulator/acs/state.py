@@ -289,7 +289,9 @@ class Store:
                     for s in self.subscriptions_where()
                 ],
                 "events": [dict(e) for e in sorted(self.events.values(), key=lambda e: e["_order"])],
-                "privacy_requests": [dict(r) for r in sorted(self.privacy.values(), key=lambda r: r["_order"])],
+                "privacy_requests": [
+                    dict(r) for r in sorted(self.privacy.values(), key=lambda r: r["_order"])
+                ],
                 "namespaces": {name: dict(ns) for name, ns in self.namespaces.items()},
                 "deleted_services": list(self.deleted_services),
                 "issued_pkeys": list(self.issued),

@@ -302,7 +302,9 @@ class ACSBackend(CampaignBackend):
             "type": "delete",
         }
         try:
-            created = self.client.request("POST", self.client.url(PRIVACY), action="privacy.create", json=body)
+            created = self.client.request(
+                "POST", self.client.url(PRIVACY), action="privacy.create", json=body
+            )
         except CampaignError as exc:
             if "namespace" in str(exc).lower() and not isinstance(exc, CampaignMisconfigured):
                 # A setting, not the data and not an outage: an operator must act.
