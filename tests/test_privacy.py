@@ -226,3 +226,14 @@ def test_the_confirmation_reaches_a_real_mail_server(
     assert received.rcpt_to == ["jane@example.com"]
     assert "we have deleted your profile" in received.part("plain")
     assert "list-unsubscribe" not in received.header_lines()
+
+
+def test_the_privacy_pages_and_email_speak_the_persons_language(client: Client, newsletter: Topic) -> None:
+    sign_up(client, "ana@example.com", newsletter, first_name="Ana", language="es")
+    confirm_latest(client)
+    open_latest_preferences_link(client)
+    assert "Descargar mis datos" in html_of(client.get("/preferences/edit/"))
+    assert "Sí, borrar mis datos" in html_of(client.get("/preferences/delete/"))
+    assert "Estamos borrando tus datos" in html_of(client.post("/preferences/delete/", {"confirm": "yes"}))
+    run_worker()
+    assert mail.outbox[-1].subject == "Hemos borrado tus datos"
