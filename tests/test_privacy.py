@@ -237,3 +237,20 @@ def test_the_privacy_pages_and_email_speak_the_persons_language(client: Client, 
     assert "Estamos borrando tus datos" in html_of(client.post("/preferences/delete/", {"confirm": "yes"}))
     run_worker()
     assert mail.outbox[-1].subject == "Hemos borrado tus datos"
+
+
+def test_the_admin_shows_each_requests_state_read_only(client: Client, jane: Subscriber) -> None:
+    from django.contrib.auth.models import User
+
+    press_delete(client)
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("ops", "ops@example.com", "pw"))
+    listing = html_of(admin.get("/admin/campaign/privacyrequest/"))
+    assert "Received" in listing and "jane@example.com" not in listing
+    run_worker()
+    request = PrivacyRequest.objects.get()
+    listing = html_of(admin.get("/admin/campaign/privacyrequest/"))
+    assert "Erased; the person was told" in listing and "complete" in listing
+    detail = admin.get(f"/admin/campaign/privacyrequest/{request.pk}/change/")
+    assert detail.status_code == 200 and b'name="status"' not in detail.content  # nothing to edit
+    assert admin.get("/admin/campaign/privacyrequest/add/").status_code == 403
