@@ -440,6 +440,25 @@ COUPON_LOW_THRESHOLD = env_int("COUPON_LOW_THRESHOLD", 50, minimum=0)
 # /healthz answers 503 when an opt-out has not reached Campaign after this long.
 HEALTH_OPTOUT_MAX_AGE_HOURS = env_int("HEALTH_OPTOUT_MAX_AGE_HOURS", 24)
 
+# Privacy: "download my data" and "delete me" from the preferences page.
+# A preferences link older than this must be confirmed again by email (a fresh
+# link is sent) before either acts: an old email in a shared inbox is not enough.
+PRIVACY_LINK_MAX_AGE_MINUTES = env_int("PRIVACY_LINK_MAX_AGE_MINUTES", 15, minimum=1)
+# Consent evidence of an erased person is kept this long (proof of what they
+# agreed to, should it be disputed), then deleted by the outbox sweeper.
+PRIVACY_EVIDENCE_RETENTION_DAYS = env_int("PRIVACY_EVIDENCE_RETENTION_DAYS", 1095, minimum=0)
+# The salt of the hashes of erased addresses (kept so that they stay
+# suppressed). Default: derived from DJANGO_SECRET_KEY; set it explicitly
+# before rotating that key, or the erased addresses are no longer recognised.
+PRIVACY_HASH_SALT = env_str("PRIVACY_HASH_SALT") or "signup_site.privacy:" + SECRET_KEY
+# The regulation an erasure is made under, as Campaign names it: gdpr, ccpa, pdpa or lgpd.
+PRIVACY_REGULATION = env_str("PRIVACY_REGULATION", "gdpr").lower()
+# How often the worker asks Campaign whether an erasure is complete.
+PRIVACY_POLL_SECONDS = env_int("PRIVACY_POLL_SECONDS", 3600, minimum=1)
+# The privacy namespace (reconciliation by email) configured in Campaign.
+ACS_PRIVACY_NAMESPACE = env_str("ACS_PRIVACY_NAMESPACE", "defaultNamespace1")
+V8_PRIVACY_NAMESPACE = env_str("V8_PRIVACY_NAMESPACE", "defaultNamespace1")
+
 CAMPAIGN_BACKEND = env_str("CAMPAIGN_BACKEND", "local")
 CAMPAIGN_RETRY_BASE_SECONDS = env_int("CAMPAIGN_RETRY_BASE_SECONDS", 30)
 CAMPAIGN_RETRY_MAX_SECONDS = env_int("CAMPAIGN_RETRY_MAX_SECONDS", 3600)

@@ -27,6 +27,7 @@ from .models import (
     LocalSubscription,
     OptOut,
     PendingSignup,
+    PrivacyRequest,
     Topic,
     TopicTranslation,
 )
@@ -276,3 +277,28 @@ class LocalSubscriptionAdmin(ReadOnlyAdmin):
 @admin.register(LocalMessage)
 class LocalMessageAdmin(ReadOnlyAdmin):
     list_display = ["created", "name", "email", "language"]
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(ReadOnlyAdmin):
+    """Each erasure's way to Campaign; the address is shown only until the
+    person has been told it is done (then it is gone)."""
+
+    list_display = ["created_at", "status", "campaign_status", "regulation", "backend", "confirmed_at"]
+    list_filter = ["status", "regulation"]
+    readonly_fields = [
+        "public_id",
+        "status",
+        "campaign_status",
+        "campaign_reference",
+        "regulation",
+        "backend",
+        "email",
+        "address_hash",
+        "created_at",
+        "sent_at",
+        "checked_at",
+        "erased_at",
+        "confirmed_at",
+    ]
+    exclude = ["subscriber"]

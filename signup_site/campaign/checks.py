@@ -53,6 +53,7 @@ def check_campaign_configuration(**kwargs: Any) -> list[CheckMessage]:
             config.acs_config()
         elif backend.endswith(".V8Backend"):
             config.v8_config()
+        config.privacy_config()
         problems = _message_errors(backend)
     except CampaignMisconfigured as exc:
         problems = [str(exc)]

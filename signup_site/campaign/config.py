@@ -62,6 +62,19 @@ class CampaignConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    """Download my data and delete me (PRIVACY_* settings)."""
+
+    link_max_age_minutes: int
+    evidence_retention_days: int
+    hash_salt: str = field(repr=False)
+    regulation: str
+    poll_seconds: float
+    acs_namespace: str
+    v8_namespace: str
+
+
+@dataclass(frozen=True)
 class ACSConfig:
     api_url: str
     ims_url: str
@@ -276,9 +289,30 @@ def v8_config() -> V8Config:
     )
 
 
+REGULATIONS = ("gdpr", "ccpa", "pdpa", "lgpd")
+
+
+@cache
+def privacy_config() -> PrivacyConfig:
+    regulation = settings.PRIVACY_REGULATION
+    if regulation not in REGULATIONS:
+        raise CampaignMisconfigured(
+            f"PRIVACY_REGULATION must be one of {', '.join(REGULATIONS)}, not {regulation!r}"
+        )
+    return PrivacyConfig(
+        link_max_age_minutes=int(settings.PRIVACY_LINK_MAX_AGE_MINUTES),
+        evidence_retention_days=int(settings.PRIVACY_EVIDENCE_RETENTION_DAYS),
+        hash_salt=settings.PRIVACY_HASH_SALT,
+        regulation=regulation,
+        poll_seconds=_seconds("PRIVACY_POLL_SECONDS"),
+        acs_namespace=settings.ACS_PRIVACY_NAMESPACE,
+        v8_namespace=settings.V8_PRIVACY_NAMESPACE,
+    )
+
+
 def forget() -> None:
     """Parse again on next use (after a settings change)."""
-    for parsed in (campaign_config, acs_config, v8_config):
+    for parsed in (campaign_config, acs_config, v8_config, privacy_config):
         parsed.cache_clear()
 
 

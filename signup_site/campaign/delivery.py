@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 
 from .backends import get_backend
 from .backends.base import Message, ProfileFields
+from .erasure import deliver_erasure
 from .errors import CampaignRejected, ProfileNotFound
 from .mail import send_site_email
 from .models import Change, OptOut, Subscriber
@@ -152,5 +153,7 @@ def apply(change: Change) -> None:
             _send_message(change)
         case Change.Kind.SITE_EMAIL:
             send_site_email(payload["template"], payload["email"], payload["language"], payload["context"])
+        case Change.Kind.ERASE_PROFILE:
+            deliver_erasure(change)
         case _:
             raise CampaignRejected(f"Unknown change kind {change.kind!r}")

@@ -39,3 +39,11 @@ class CampaignAuthError(CampaignError):
 class CampaignMisconfigured(CampaignAuthError):
     """A setting is missing or malformed; the message names it. Like revoked
     credentials, an operator must act (`manage.py check` reports it too)."""
+
+
+class CampaignPending(CampaignError):
+    """Campaign accepted the work and is still doing it (a privacy request it
+    processes in its own time): ask again after `retry_after` seconds. Not a
+    failure: the outbox reschedules the change without an error."""
+
+    retryable = True

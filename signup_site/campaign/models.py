@@ -149,6 +149,7 @@ class Subscriber(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
+        ERASED = "erased", _("Erased (right to be forgotten)")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(unique=True)
@@ -269,6 +270,7 @@ class Change(models.Model):
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
         SEND_MESSAGE = "send_message", _("Send transactional message")
         SITE_EMAIL = "site_email", _("Send the site's own email")
+        ERASE_PROFILE = "erase_profile", _("Erase the person (privacy request)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -383,11 +385,13 @@ class PendingEmailChange(models.Model):
 
 from .inbound_models import InboundRequest  # noqa: E402
 from .local_models import LocalMessage, LocalProfile, LocalService, LocalSubscription  # noqa: E402
+from .privacy_models import ErasedAddress, PrivacyRequest  # noqa: E402
 
 __all__ = [
     "Change",
     "ConsentRecord",
     "Coupon",
+    "ErasedAddress",
     "InboundRequest",
     "LocalMessage",
     "LocalProfile",
@@ -396,6 +400,7 @@ __all__ = [
     "OptOut",
     "PendingEmailChange",
     "PendingSignup",
+    "PrivacyRequest",
     "Subscriber",
     "Topic",
     "TopicTranslation",

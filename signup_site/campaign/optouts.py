@@ -32,7 +32,7 @@ def find_unsubscribe_target(subscriber_id: object, topic_slug: object = None) ->
     comes back with `topic=None, topic_gone=True`, never as "all email".
     """
     subscriber = Subscriber.objects.by_public_id(subscriber_id)
-    if subscriber is None:
+    if subscriber is None or subscriber.status == Subscriber.Status.ERASED:
         return None
     if not topic_slug:
         return UnsubscribeTarget(subscriber, None)

@@ -34,6 +34,7 @@ from .errors import (
     CampaignAuthError,
     CampaignError,
     CampaignMisconfigured,
+    CampaignPending,
     CampaignRejected,
     CampaignUnavailable,
     ProfileNotFound,
@@ -275,6 +276,9 @@ def _record_failure(
     retryable: bool | None = None,
     failure: Change.Failure | None = None,
 ) -> None:
+    if isinstance(exc, CampaignPending):
+        _ask_again(change, exc)
+        return
     retryable = exc.retryable if retryable is None else retryable
     failure = failure or failure_of(exc)
     error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -300,6 +304,22 @@ def _record_failure(
             status=Change.Status.PARKED, last_error=error, failure=failure, claimed_at=None
         )
         logger.error("change %s was rejected and is parked: %s", change.pk, type(exc).__name__)
+
+
+def _ask_again(change: Change, exc: CampaignPending) -> None:
+    """Campaign is still working on it (an erasure): not a failure, so no
+    error and no backoff; the change comes back after the delay Campaign's
+    pace asks for."""
+    when = timezone.now() + timedelta(seconds=exc.retry_after or campaign_config().outbox.retry_max_seconds)
+    Change.objects.filter(id=change.pk).update(
+        status=Change.Status.PENDING,
+        next_attempt_at=when,
+        last_error=str(exc)[:2000],
+        failure="",
+        claimed_at=None,
+    )
+    with transaction.atomic():
+        wake_worker(when)
 
 
 def retry_parked(changes: Iterable[Change]) -> int:

@@ -77,8 +77,10 @@ class UpdateResult:
 
 
 def find_subscriber(public_id: object) -> Subscriber | None:
-    """The person a preferences link (or the session it started) names."""
-    return Subscriber.objects.by_public_id(public_id)
+    """The person a preferences link (or the session it started) names; an
+    erased person is no one."""
+    subscriber = Subscriber.objects.by_public_id(public_id)
+    return None if subscriber is None or subscriber.status == Subscriber.Status.ERASED else subscriber
 
 
 def offered_topics() -> tuple[Topic, ...]:
@@ -86,7 +88,7 @@ def offered_topics() -> tuple[Topic, ...]:
     return tuple(Topic.objects.filter(active=True).prefetch_related("translations"))
 
 
-def _read_profile(subscriber: Subscriber) -> Profile | None:
+def read_profile(subscriber: Subscriber) -> Profile | None:
     """The person's Campaign profile by PKey; None if it is not in Campaign yet."""
     backend = get_backend()
     if subscriber.campaign_pkey:
@@ -121,7 +123,7 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
     topics = offered_topics()
     offered = {topic.service_name for topic in topics}
     with deadline.within(campaign_config().read_budget_seconds):
-        profile = _read_profile(subscriber)
+        profile = read_profile(subscriber)
         subscribed = (
             get_backend().subscriptions(profile.pkey) & offered if profile is not None else frozenset()
         )

@@ -23,6 +23,7 @@ from .addresses import canonical_address, person_key
 from .config import campaign_config
 from .delivery import is_suppressed
 from .emails import Links, links_context, provided_links, queue_site_email, sent_recently
+from .erasure import lift_erasure, was_erased
 from .models import Change, ConsentRecord, InboundRequest, OptOut, PendingSignup, Subscriber, Topic
 from .optouts import end_optouts
 
@@ -170,10 +171,10 @@ def take_signup(taken: InboundRequest) -> None:
         )
         signup.topics.set(topics)
         _record_consent(subscriber, signup, ConsentRecord.Kind.REQUEST, evidence, topics, at=taken.created_at)
-        # Someone who stopped all email must confirm again, whatever the
-        # setting: only a confirmed sign-up lifts their opt-out.
+        # Someone who stopped all email, or asked to be erased, must confirm
+        # again, whatever the setting: only a confirmed sign-up lifts that.
         config = campaign_config()
-        if not config.double_opt_in and not is_suppressed(subscriber):
+        if not config.double_opt_in and not is_suppressed(subscriber) and not was_erased(email):
             _confirm(signup, evidence, links)
             return
         if sent_recently(subscriber, CONFIRM_TEMPLATE) >= config.emails_per_hour:
@@ -193,8 +194,11 @@ def take_signup(taken: InboundRequest) -> None:
 
 
 def find_signup(public_id: object) -> PendingSignup | None:
-    """The pending sign-up a confirmation link names."""
-    return PendingSignup.objects.select_related("subscriber").by_public_id(public_id)
+    """The pending sign-up a confirmation link names (none of an erased person)."""
+    signup = PendingSignup.objects.select_related("subscriber").by_public_id(public_id)
+    if signup is None or signup.subscriber.status == Subscriber.Status.ERASED:
+        return None
+    return signup
 
 
 def confirm_signup(public_id: uuid.UUID, evidence: Evidence, links: Links) -> Confirmation | None:
@@ -229,6 +233,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     confirmed = _as_requested(signup, evidence)
     _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, confirmed, topics)
     end_optouts(subscriber, list(topics), OptOut.Ended.RECONFIRMED, everything=True)
+    lift_erasure(subscriber.email)
 
     # Confirming is an explicit opt-in: it lifts an earlier "stop all email".
     outbox.record(

@@ -75,6 +75,16 @@ def read_token(purpose: Purpose, token: str) -> dict[str, Any]:
     return payload
 
 
+def issued_at(token: str) -> float | None:
+    """When a token was made (POSIX seconds), read from its signed timestamp;
+    call only on a token `read_token` accepted."""
+    try:
+        _payload, timestamp, _signature = token.rsplit(signing.Signer().sep, 2)
+        return float(signing.b62_decode(timestamp))
+    except ValueError:
+        return None
+
+
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
 

@@ -12,9 +12,9 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from signup_site.campaign.signups import signup_topics
+from signup_site.content.consent import DEFAULT_VERSION as CONSENT_VERSION
 
 from .api import DEFAULT_RETRY_AFTER_SECONDS, MAX_BODY_BYTES
-from signup_site.content.consent import DEFAULT_VERSION as CONSENT_VERSION
 
 REF = "#/components/schemas/"
 

@@ -29,9 +29,12 @@ from signup_site.campaign.models import PendingEmailChange, Subscriber
 
 from . import limits, proof
 from .forms import EmailLinkForm, PreferencesForm
-from .links import Purpose, signed_link, site_links, use_language_of
+from .links import Purpose, issued_at, signed_link, site_links, use_language_of
 
 SUBSCRIBER_KEY = "prefs_subscriber"
+# When the link that started the session was emailed (its signed timestamp):
+# downloading or deleting needs a recent one (PRIVACY_LINK_MAX_AGE_MINUTES).
+LINK_ISSUED_KEY = "prefs_link_issued"
 RETRY_AFTER_SECONDS = 120
 SHOWN_SALT = "signup_site.preferences.shown"
 # A page left open longer than this is read afresh before an update is taken.
@@ -54,17 +57,18 @@ def read_shown(subscriber: Subscriber, value: str) -> prefs.Snapshot | None:
         return None
 
 
-def _offer_fresh_link(request: HttpRequest) -> HttpResponse:
+def offer_fresh_link(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("prefs-request-link") + "?expired=1")
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
-@signed_link(Purpose.PREFERENCES, when_expired=_offer_fresh_link)
+@signed_link(Purpose.PREFERENCES, when_expired=offer_fresh_link)
 def page(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
     """The emailed link: start a session for that person, redirect."""
     request.session.cycle_key()
     request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
+    request.session[LINK_ISSUED_KEY] = issued_at(token)
     return redirect("prefs-edit")
 
 
@@ -100,7 +104,7 @@ def _summary(result: prefs.UpdateResult) -> list[str]:
 def edit(request: HttpRequest) -> HttpResponse:
     subscriber = prefs.find_subscriber(request.session.get(SUBSCRIBER_KEY))
     if subscriber is None:
-        return _offer_fresh_link(request)
+        return offer_fresh_link(request)
     use_language_of(request, subscriber.language)
     shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 

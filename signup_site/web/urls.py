@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, health, openapi, optout, preferences, proof, views
+from . import api, health, openapi, optout, preferences, privacy, proof, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("preferences/", preferences.request_link, name="prefs-request-link"),
     path("preferences/edit/", preferences.edit, name="prefs-edit"),
+    path("preferences/my-data/", privacy.download, name="prefs-download"),
+    path("preferences/delete/", privacy.delete, name="prefs-delete"),
     path("preferences/email/<str:token>/", preferences.confirm_email, name="prefs-email-confirm"),
     path("preferences/<str:token>/", preferences.page, name="prefs-page"),
     path("unsubscribe/<str:token>/", optout.page, name="optout-page"),

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from ..errors import CampaignRejected
+
 # Campaign's preferredLanguage enumeration values for the site's languages.
 CAMPAIGN_LANGUAGES = {"en": "en_us", "es": "es_es"}
 SITE_LANGUAGES = {value: key for key, value in CAMPAIGN_LANGUAGES.items()}
@@ -79,6 +81,23 @@ class Message:
     email: str
     language: str = "en"
     context: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """A person's erasure, as a backend files it in Campaign's privacy tool."""
+
+    name: str  # unique per request, the same on every retry
+    email: str  # the reconciliation value (namespaces reconcile by email)
+    regulation: str  # "gdpr", "ccpa", "pdpa" or "lgpd"
+
+
+@dataclass(frozen=True)
+class ErasureStatus:
+    """Where Campaign is with an erasure: `done` once nothing of the person is left."""
+
+    state: str  # Campaign's own word for it ("processing", "complete", ...)
+    done: bool
 
 
 class CampaignBackend(ABC):
@@ -173,3 +192,19 @@ class CampaignBackend(ABC):
         `CampaignRejected` when the backend has no Campaign message for it
         (ACS without an event id in ACS_EVENTS).
         """
+
+    def request_erasure(self, request: ErasureRequest) -> str:
+        """File a delete request with Campaign's privacy tool; answers a
+        reference for `erasure_status`.
+
+        Safe to repeat: a request already filed under `request.name` (or, where
+        Campaign names none, for the same address) is found, not filed twice.
+        `CampaignRejected` when Campaign refuses it (an unknown namespace).
+        """
+        raise CampaignRejected(f"{type(self).__name__} cannot erase a person")
+
+    def erasure_status(self, reference: str) -> ErasureStatus:
+        """Where a filed erasure is. A read: repeating it is harmless (though
+        Campaign's request moves on in its own time). `CampaignRejected` when
+        Campaign reports it failed, `ProfileNotFound` for an unknown reference."""
+        raise CampaignRejected(f"{type(self).__name__} cannot erase a person")

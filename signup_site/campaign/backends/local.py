@@ -12,6 +12,8 @@ from ..local_models import LocalMessage, LocalProfile, LocalService, LocalSubscr
 from ..mail import send_site_email
 from .base import (
     CampaignBackend,
+    ErasureRequest,
+    ErasureStatus,
     Message,
     Profile,
     ProfileFields,
@@ -107,3 +109,14 @@ class LocalBackend(CampaignBackend):
             language=message.language,
             context=dict(message.context),
         )
+
+    def request_erasure(self, request: ErasureRequest) -> str:
+        """The embedded Campaign erases at once: every profile with the address
+        (their subscriptions with them) and the messages sent to it."""
+        with transaction.atomic():
+            LocalProfile.objects.filter(email__iexact=request.email).delete()
+            LocalMessage.objects.filter(email__iexact=request.email).delete()
+        return "local:" + request.name
+
+    def erasure_status(self, reference: str) -> ErasureStatus:
+        return ErasureStatus(state="complete", done=True)

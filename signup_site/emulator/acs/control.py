@@ -4,7 +4,8 @@ API every emulator serves (../control.py: `reset`, `knobs`, `faults`, `log`,
 `event_ids`, and `services` to add services to the emulated Campaign.
 
 `state` answers profiles, services, subscriptions (with their `serviceName`
-and `email`), events, deleted services and every PKey ever issued.
+and `email`), events, privacy requests and namespaces, deleted services and
+every PKey ever issued.
 """
 
 from typing import Any

@@ -107,6 +107,11 @@ class Store:
             self.services: dict[str, dict[str, Any]] = {}
             self.subscriptions: dict[str, dict[str, Any]] = {}
             self.events: dict[str, dict[str, Any]] = {}
+            # Privacy requests and namespaces: ./privacy.py.
+            self.privacy: dict[str, dict[str, Any]] = {}
+            self.namespaces: dict[str, dict[str, str]] = {
+                "defaultNamespace1": {"title": "Email (defaultNamespace1)", "reconciliationKey": "email"}
+            }
             self.deleted_services: list[str] = []
             self.issued: list[str] = []  # every PKey ever answered, deleted or not
             self._order = 0
@@ -300,6 +305,10 @@ class Store:
                     for s in self.subscriptions_where()
                 ],
                 "events": [dict(e) for e in sorted(self.events.values(), key=lambda e: e["_order"])],
+                "privacy_requests": [
+                    dict(r) for r in sorted(self.privacy.values(), key=lambda r: r["_order"])
+                ],
+                "namespaces": {name: dict(ns) for name, ns in self.namespaces.items()},
                 "deleted_services": list(self.deleted_services),
                 "issued_pkeys": list(self.issued),
             }

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.http import HttpResponse
 from django.urls import URLPattern, path, re_path
 
-from . import control, extended, views
+from . import control, extended, privacy, views
 
 CAMPAIGN = "<str:org>/campaign/"
 PROFILES = CAMPAIGN + "profileAndServices/profile"
@@ -55,6 +55,11 @@ urlpatterns = [
         SERVICES + "/<str:service>/subscriptions/<str:pkey>",
         views.subscription,
         "emulator-acs-subscription",
+    ),
+    # Before the events: "privacy/privacyTool" has their shape.
+    *either_slash(CAMPAIGN + "privacy/privacyTool", privacy.privacy_tool, "emulator-acs-privacy-tool"),
+    *either_slash(
+        CAMPAIGN + "privacy/privacyTool/<str:pkey>", privacy.privacy_request, "emulator-acs-privacy-request"
     ),
     *either_slash(EXT_PROFILES, extended.ext_profiles, "emulator-acs-ext-profiles"),
     *either_slash(EXT_PROFILES + "/<str:pkey>", extended.ext_profile, "emulator-acs-ext-profile"),

@@ -10,7 +10,8 @@ SOAP `fault`, the knobs `session_lifetime` and `replicate_after`, and its own:
 
 `state` runs the workflow first when `replicate_after` says it is due, then
 answers recipients, subscriptions (`[email, service]`), services, staging,
-other replicated tables, events, the number of sessions and of replications.
+other replicated tables, events, privacy requests (./privacy.py), the
+number of sessions and of replications.
 `expire` ends sessions as well as IMS tokens.
 """
 

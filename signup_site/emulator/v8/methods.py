@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from . import schemas, xtk
+from . import privacy, schemas, xtk
 from .store import RECIPIENT_FIELDS, STORE, Staged, configured_logins, normalise
 from .xml import Call, Fault, executing, local_name, reading_parameters, response
 
@@ -160,7 +160,8 @@ def execute_query(call: Call) -> bytes:
     if local_name(query) != "queryDef":
         raise _bad_parameters(call, "ExecuteQuery expects a <queryDef> entity")
     try:
-        rows, tag = _rows(query.get("schema", ""))
+        schema = query.get("schema", "")
+        rows, tag = (privacy.rows(query), "gdprRequest") if schema == "nms:gdprRequest" else _rows(schema)
         output = xtk.execute(query, rows, tag, lambda row, link: STORE.follow(dict(row), link))
     except (xtk.XtkError, ValueError) as exc:
         raise executing(call, str(exc)) from None
@@ -211,6 +212,7 @@ METHODS: dict[str, Handler] = {
     "nms:subscription#Unsubscribe": unsubscribe,
     "xtk:queryDef#ExecuteQuery": execute_query,
     "nms:rtEvent#PushEvent": push_event,
+    "nms:privacyRequest#CreateRequestByName": privacy.create_request_by_name,
     "xtk:persist#GetEntityIfMoreRecent": get_entity_if_more_recent,
     "xtk:session#GetEntityIfMoreRecent": get_entity_if_more_recent,
 }

@@ -120,6 +120,7 @@ class Store:
             self.staging: list[Staged] = []
             self.sessions: dict[str, Session] = {}
             self.events: list[dict[str, Any]] = []
+            self.privacy_requests: list[dict[str, str]] = []  # ./privacy.py
             self.last_replication = time.time()
             self.replications = 0
             self._ids = itertools.count(1000)
@@ -270,6 +271,7 @@ class Store:
                 "staging": [row.as_json() for row in self.staging],
                 "tables": self.tables,
                 "events": list(self.events),
+                "privacy_requests": [dict(request) for request in self.privacy_requests],
                 "sessions": len(self.sessions),
                 "replications": self.replications,
             }

@@ -19,10 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ...config import ACSConfig, acs_config
-from ...errors import CampaignError, CampaignRejected, CampaignUnavailable, ProfileNotFound
+from ...config import ACSConfig, acs_config, privacy_config
+from ...errors import (
+    CampaignError,
+    CampaignMisconfigured,
+    CampaignRejected,
+    CampaignUnavailable,
+    ProfileNotFound,
+)
 from ..base import (
     CampaignBackend,
+    ErasureRequest,
+    ErasureStatus,
     Message,
     Profile,
     ProfileFields,
@@ -36,6 +44,11 @@ logger = logging.getLogger(__name__)
 
 PROFILES = "/profileAndServices/profile"
 SERVICES = "/profileAndServices/service"
+PRIVACY = "/privacy/privacyTool"
+# "Privacy management" (Campaign Standard): the statuses after which nothing of
+# the person is left; "errorDataNotFound" is an erasure with nothing to erase.
+ERASED = {"complete", "errorDataNotFound"}
+FAILED = {"error"}
 # Remembered subscriptions links per PKey (they never change for a profile):
 # saves reading the profile before every subscribe.
 LINK_CACHE_SIZE = 10_000
@@ -265,3 +278,50 @@ class ACSBackend(CampaignBackend):
             action="event.send",
             json={"email": message.email, "ctx": dict(message.context)},
         )
+
+    # --- privacy (right to be forgotten) ---------------------------------------
+    # Adobe, "Creating a privacy request" and "Monitoring a privacy request"
+    # (experienceleague.adobe.com/docs/campaign-standard/using/working-with-apis/
+    # privacy-management/): POST privacy/privacyTool, then GET the request's
+    # href until its status is final. Adobe's SDK: createGDPRRequest,
+    # getGDPRRequest (spec/api.json: POST and GET /privacy/privacyTool).
+
+    def _filed(self, name: str) -> dict[str, Any] | None:
+        for item in self.client.collection(self.client.url(PRIVACY), action="privacy.list"):
+            if item.get("name") == name:
+                return item
+        return None
+
+    def request_erasure(self, request: ErasureRequest) -> str:
+        body = {
+            "name": request.name,
+            "namespaceName": privacy_config().acs_namespace,
+            "reconciliationValue": request.email,
+            "regulation": request.regulation,
+            "label": f"Erasure requested on the sign-up site ({request.name})",
+            "type": "delete",
+        }
+        try:
+            created = self.client.request(
+                "POST", self.client.url(PRIVACY), action="privacy.create", json=body
+            )
+        except CampaignError as exc:
+            if "namespace" in str(exc).lower() and not isinstance(exc, CampaignMisconfigured):
+                # A setting, not the data and not an outage: an operator must act.
+                raise CampaignMisconfigured(f"{exc} (check ACS_PRIVACY_NAMESPACE)") from None
+            if not isinstance(exc, CampaignRejected):
+                raise
+            # Filed already (a retry after a lost answer: the name is unique).
+            created = self._filed(request.name) or {}
+            if not created:
+                raise
+        return self.client.href(created.get("href"))
+
+    def erasure_status(self, reference: str) -> ErasureStatus:
+        data = self.client.request(
+            "GET", self.client.href(reference), action="privacy.get", not_found=ProfileNotFound
+        )
+        state = _text(data.get("status"))
+        if state in FAILED:
+            raise CampaignRejected(f"ACS privacy request failed: status {state}")
+        return ErasureStatus(state=state or "unknown", done=state in ERASED)

@@ -45,11 +45,13 @@ from datetime import timedelta
 
 from lxml import etree
 
-from ...config import v8_config
+from ...config import privacy_config, v8_config
 from ...errors import CampaignRejected, CampaignUnavailable, ProfileNotFound
 from ...mail import send_site_email
 from ..base import (
     CampaignBackend,
+    ErasureRequest,
+    ErasureStatus,
     Message,
     Profile,
     ProfileFields,
@@ -63,6 +65,14 @@ from .client import SoapClient
 logger = logging.getLogger(__name__)
 
 RECIPIENT_NODES = ("@id", "@email", "@firstName", "@lastName", "@language", "@blackListEmail")
+# Privacy requests (Adobe, "Automatic Privacy request process", Campaign
+# Classic v7 / v8: nms:privacyRequest#CreateRequestByName; its status by a
+# queryDef on nms:gdprRequest): PRIVACY_REQUEST_TYPE_DELETE = 2, and the
+# regulation enumeration GDPR = 1, CCPA = 2, PDPA = 3, LGPD = 4.
+PRIVACY_DELETE = 2
+REGULATIONS = {"gdpr": 1, "ccpa": 2, "pdpa": 3, "lgpd": 4}
+PRIVACY_ERASED = {"complete", "errorDataNotFound"}
+PRIVACY_FINAL = {*PRIVACY_ERASED, "error"}
 # Retry an address change this long after Campaign had not replicated the profile yet.
 REPLICATION_RETRY_SECONDS = 600.0
 
@@ -271,3 +281,41 @@ class V8Backend(CampaignBackend):
         except ValueError as exc:
             raise CampaignRejected(f"the message cannot be sent as an event: {exc}") from None
         return event
+
+    # -- privacy (right to be forgotten) ---------------------------------------------
+
+    def _privacy_requests(self, condition: str) -> list[etree._Element]:
+        query = _query("nms:gdprRequest", ("@id", "@status", "@reconciliationValue"), condition, "@id")
+        return self._select(query, "gdprRequest")
+
+    def request_erasure(self, request: ErasureRequest) -> str:
+        """`nms:privacyRequest#CreateRequestByName`, unless a request for the
+        address is still open (a retry after a lost answer: Campaign names
+        its requests itself, so the address is what finds it)."""
+        literal = soap.xtk_literal(request.email)
+        for row in self._privacy_requests(f"@reconciliationValue = {literal} AND @type = {PRIVACY_DELETE}"):
+            if row.get("status") not in PRIVACY_FINAL and row.get("id"):
+                return str(row.get("id"))
+        params: list[soap.Param] = [
+            ("namespaceName", privacy_config().v8_namespace),
+            ("reconciliationValue", request.email),
+            ("type", PRIVACY_DELETE),
+            ("confirmDeletePending", False),  # no second, manual confirmation in Campaign
+            ("regulation", REGULATIONS[request.regulation]),
+        ]
+        outputs = self.client.call("nms:privacyRequest", "CreateRequestByName", params)
+        request_id = outputs.text("plId", 0)
+        if not request_id:
+            raise CampaignUnavailable("Campaign answered CreateRequestByName without a request id")
+        return request_id
+
+    def erasure_status(self, reference: str) -> ErasureStatus:
+        if not reference.isdigit():
+            raise ProfileNotFound("Not a v8 privacy request id")
+        rows = self._privacy_requests(f"@id = {reference}")
+        if not rows:
+            raise ProfileNotFound("No privacy request under that id")
+        state = rows[0].get("status", "")
+        if state == "error":
+            raise CampaignRejected("Campaign v8 privacy request failed: status error")
+        return ErasureStatus(state=state or "unknown", done=state in PRIVACY_ERASED)

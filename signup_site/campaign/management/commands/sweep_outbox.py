@@ -10,12 +10,16 @@ from django.db import close_old_connections
 
 from signup_site.campaign.outage import DATABASE_OUTAGE, Backoff
 from signup_site.campaign.outbox import sweep
+from signup_site.campaign.privacy import sweep_evidence
 
 
 class Command(BaseCommand):
     # Some system checks connect to the database: run them inside the wait.
     requires_system_checks = []
-    help = "Re-queue outbox changes whose worker died, and wake a worker when changes are due."
+    help = (
+        "Re-queue outbox changes whose worker died, wake a worker when changes are due, and delete"
+        " erased people's consent evidence past PRIVACY_EVIDENCE_RETENTION_DAYS."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
@@ -39,6 +43,8 @@ class Command(BaseCommand):
                     self.check()
                     checked = True
                 due = sweep()
+                # Consent evidence of erased people, past its retention.
+                sweep_evidence()
             except DATABASE_OUTAGE as error:
                 # Wait the database out rather than exit: nothing else puts
                 # back the changes of a worker that died meanwhile.
