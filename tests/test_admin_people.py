@@ -193,6 +193,7 @@ def test_cells_that_would_be_formulas_are_made_text(client: Client, newsletter: 
             HTTP_USER_AGENT=agent,
         )
         assert response.status_code == 302
+    run_worker()  # the worker takes the sign-ups in
     exporter = staff("view_consentrecord", "view_subscriber_email")
     today = timezone.localdate()
     rows = rows_of(
