@@ -11,11 +11,10 @@ from email.headerregistry import Address
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError
 from django.urls import reverse
 
-from .cache import CACHE_KEY
+from .cache import CACHE_KEY, brand_cache
 from .colours import colour_problem, darken, normalise_colour
 from .models import Brand
 
@@ -107,7 +106,7 @@ def _info(row: Brand) -> BrandInfo:
 def current_brand() -> BrandInfo:
     """The brand, from the cache, else the database (created from the
     environment on first boot), else the environment alone."""
-    cached = cache.get(CACHE_KEY)
+    cached = brand_cache().get(CACHE_KEY)
     if isinstance(cached, BrandInfo):
         return cached
     try:
@@ -119,7 +118,7 @@ def current_brand() -> BrandInfo:
     except DatabaseError:
         return BrandInfo(**environment_defaults())  # type: ignore[arg-type]
     info = _info(row)
-    cache.set(CACHE_KEY, info, settings.BRAND_CACHE_SECONDS)
+    brand_cache().set(CACHE_KEY, info, settings.BRAND_CACHE_SECONDS)
     return info
 
 

@@ -1,13 +1,16 @@
-"""Where the brand is cached: Django's cache, one key, dropped on every save.
-
-With the default per-process cache, other processes see a change within
-BRAND_CACHE_SECONDS; with a shared cache (Redis, database) at once.
+"""Where the brand is cached: each process's own memory (the "local" cache),
+one key, dropped on every save. Other processes see a change within
+BRAND_CACHE_SECONDS.
 """
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 
 CACHE_KEY = "signup_site.brand.v1"
 
 
+def brand_cache() -> BaseCache:
+    return caches["local"]
+
+
 def forget_brand() -> None:
-    cache.delete(CACHE_KEY)
+    brand_cache().delete(CACHE_KEY)
