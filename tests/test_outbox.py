@@ -173,7 +173,7 @@ def test_sweep_releases_claims_of_dead_workers(client: Client, newsletter: Topic
 def test_the_task_worker_delivers_what_the_web_request_queued(client: Client, newsletter: Topic) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    sign_up(client, "worker@example.com", newsletter)
+    client.post("/signup/", {"email": "worker@example.com", "language": "en", "topics": [newsletter.pk]})
     assert DBTaskResult.objects.count() == 1  # enqueued when the request's transaction committed
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert Change.objects.get().status == Change.Status.DONE

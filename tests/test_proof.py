@@ -11,7 +11,7 @@ from pytest_django import Settings
 
 from signup_site.campaign.models import Change, PendingSignup, Subscriber, Topic
 from tests.abuse import post_signup, solved_proof
-from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in, sign_up
+from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in, sign_up, take_in_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +97,7 @@ def test_a_solution_is_accepted_once_and_its_replay_refused(client: Client, news
     assert replay.status_code == 200
     assert REPLAYED in html_of(replay)
     assert 'value="twice@example.com"' in html_of(replay)
+    take_in_requests()
     assert list(PendingSignup.objects.values_list("subscriber__email", flat=True)) == ["once@example.com"]
 
 
