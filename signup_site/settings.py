@@ -327,7 +327,7 @@ else:
 # Each process's own memory, for what is read on every page and cheap to
 # read again: the brand (BRAND_CACHE_SECONDS). Caching a database row in the
 # database cache would save nothing.
-CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "signup-site-local"}
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "signup-local"}
 
 # Limits on every path that sends an email (web/limits.py): sign-up, "email me
 # my link", email change. Counted per client address, per network (/24, /56),

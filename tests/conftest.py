@@ -75,6 +75,11 @@ def _fresh_limits(request: pytest.FixtureRequest) -> None:
 def unlimited(settings: Any) -> None:
     """The abuse limits out of the way, for tests of something else that sign
     up many people from one test client."""
-    for name in ("LIMIT_IP_PER_HOUR", "LIMIT_IP_UNPROVEN_PER_HOUR", "LIMIT_NETWORK_PER_HOUR"):
+    for name in (
+        "LIMIT_IP_PER_HOUR",
+        "LIMIT_IP_UNPROVEN_PER_HOUR",
+        "LIMIT_NETWORK_PER_HOUR",
+        "LIMIT_MAILBOX_PER_DAY",
+    ):
         setattr(settings, name, 1_000_000)
     settings.LIMIT_GLOBAL_PER_HOUR = settings.LIMIT_GLOBAL_UNPROVEN_PER_HOUR = 1_000_000

@@ -23,7 +23,8 @@ from signup_site.web.preferences import SUBSCRIBER_KEY, sign_shown
 from tests.fuzz_support import TEXT, VALUE, assert_not_an_error, form_bodies, last, post
 from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
 
-pytestmark = pytest.mark.django_db
+# Many sign-ups from one test client: the abuse limits are tested elsewhere (test_limits.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unlimited")]
 # One database and one client per test, shared by its examples: what one
 # example leaves behind (a sign-up, an opt-out) is more input for the next.
 shared = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

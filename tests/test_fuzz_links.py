@@ -32,7 +32,7 @@ from signup_site.web.links import (
 from signup_site.web.preferences import SHOWN_SALT, read_shown, sign_shown
 from tests.fuzz_support import TEXT, assert_not_an_error
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("unlimited")]
 shared = settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 through_site = settings(shared, max_examples=max(10, settings().max_examples // 4))
 
