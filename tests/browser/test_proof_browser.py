@@ -8,6 +8,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from signup_site.campaign.models import PendingSignup
+from tests.helpers import take_in_requests
 
 from .support import assert_accessible, press_and_wait, tab_to, type_into
 
@@ -46,6 +47,7 @@ def test_widget_solves_by_keyboard_under_the_csp_and_the_form_is_taken_as_proven
     tab_to(page, "main form button[type=submit]")
     press_and_wait(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    take_in_requests()  # the worker takes the sign-up in
     assert PendingSignup.objects.get().subscriber.email == "pat.proof@example.com"
 
 
@@ -73,4 +75,5 @@ def test_without_javascript_the_form_still_signs_up(browser_without_js: Page, si
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    take_in_requests()  # the worker takes the sign-up in
     assert PendingSignup.objects.get().subscriber.email == "no.script@example.com"
