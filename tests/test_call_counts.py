@@ -71,7 +71,9 @@ def test_an_existing_profile_is_still_read_before_subscribing(client: Client, ac
     confirmed_signup(client, "sam@example.com", Topic.objects.get(slug="special-offers"))
     calls = acs.calls()
     assert "POST profile" not in calls
-    assert calls.index("GET profile/{PKey}/subscriptions/") < calls.index("POST profile/{PKey}/subscriptions/")
+    assert calls.index("GET profile/{PKey}/subscriptions/") < calls.index(
+        "POST profile/{PKey}/subscriptions/"
+    )
     assert acs.subscriptions("sam@example.com") == ["NEWSLETTER", "SPECIAL_OFFERS"]
     assert len(acs.profiles("sam@example.com")) == 1
 
@@ -129,7 +131,9 @@ def test_a_profile_found_again_under_another_key_is_read_first(client: Client, a
     backend = get_backend()
     assert isinstance(backend, ACSBackend)
     backend.client.request(
-        "DELETE", backend.client.url(f"/profileAndServices/profile/{sam.campaign_pkey}"), action="profile.delete"
+        "DELETE",
+        backend.client.url(f"/profileAndServices/profile/{sam.campaign_pkey}"),
+        action="profile.delete",
     )
     other = backend.create_profile(ProfileFields(email="sam@example.com"))
     backend.subscribe(other.pkey, "SPECIAL_OFFERS")
@@ -171,7 +175,9 @@ def v8(request: pytest.FixtureRequest, settings: Any, live_server: Any, transact
     return emulator
 
 
-def test_a_confirmed_signup_costs_at_most_three_v8_calls(client: Client, v8: V8Emulator, seeded: None) -> None:
+def test_a_confirmed_signup_costs_at_most_three_v8_calls(
+    client: Client, v8: V8Emulator, seeded: None
+) -> None:
     confirmed_signup(client, "first@example.com", newsletter())  # logs on, in logon mode
     v8.clear_log("v8", "ims")
     confirmed_signup(client, "sam@example.com", newsletter())
