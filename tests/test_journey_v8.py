@@ -47,8 +47,7 @@ def test_journey_on_v8(
     run_worker()
     soap_calls = [a for a in emulator.actions() if a != "xtk:session#Logon"]
     assert soap_calls == [
-        "xtk:queryDef#ExecuteQuery",  # find by address: nobody yet
-        "xtk:session#IngestExt",  # the profile, _key="@email"
+        "xtk:session#IngestExt",  # the profile, _key="@email": an upsert, no lookup first
         "nms:subscription#Subscribe",
     ]
     assert emulator.actions().count("xtk:session#Logon") == (1 if settings.V8_AUTH == "logon" else 0)

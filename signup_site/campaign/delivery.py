@@ -29,6 +29,9 @@ from .models import Change, OptOut, Subscriber
 logger = logging.getLogger(__name__)
 
 PROFILE_FIELD_NAMES = ("email", "first_name", "last_name", "language", "blacklist_email")
+# A subscribe change's payload key: the PKey of the profile the sync before it
+# created (server-side only; the data download leaves it out).
+NEW_PROFILE = "new_profile"
 
 
 def active_optouts(subscriber: Subscriber) -> QuerySet[OptOut]:
@@ -94,10 +97,22 @@ def _update_profile(subscriber: Subscriber, pkey: str, fields: ProfileFields) ->
         remember_pkey(subscriber, new_pkey)
 
 
-def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> None:
+def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> str | None:
     """Find the person's profile (cached key, then email) or create it; then
-    bring it up to date. Safe to repeat: a retry finds what a crash created."""
+    bring it up to date. Safe to repeat: a retry finds what a crash created.
+
+    Answers the PKey when this call created the profile (it has no
+    subscriptions yet), else None. Where a create is an upsert by address
+    (v8), the one upsert is the whole sync: no lookup first.
+    """
     backend = get_backend()
+    if (
+        backend.upserts_profiles
+        and wanted.email == subscriber.email
+        and subscriber.campaign_pkey in ("", subscriber.email)
+    ):
+        remember_pkey(subscriber, backend.create_profile(wanted).pkey)
+        return None  # created or updated: an upsert does not say which
     profile = None
     if subscriber.campaign_pkey:
         try:
@@ -106,6 +121,7 @@ def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> None:
             profile = None
     if profile is None:
         profile = backend.find_profile(subscriber.email)
+    created = profile is None
     if profile is None:
         profile = backend.create_profile(wanted)
     else:
@@ -117,6 +133,36 @@ def _sync_profile(subscriber: Subscriber, wanted: ProfileFields) -> None:
         if differences:
             backend.update_profile(profile.pkey, ProfileFields(**differences))  # type: ignore[arg-type]
     remember_pkey(subscriber, profile.pkey)
+    return profile.pkey if created else None
+
+
+def _expect_no_subscriptions(change: Change, pkey: str) -> None:
+    """Tell the person's subscribe changes queued behind this sync that the
+    profile `pkey` was just created, so has no subscriptions to read first.
+
+    Kept in their payloads, so it holds whichever worker delivers them, and
+    only for that key: should the person be found again under another
+    profile, the subscribe reads that one's subscriptions as usual. Nothing
+    else is assumed: the subscribe still POSTs, and a duplicate (another
+    worker, a retry) is recognised as subscribed.
+    """
+    later = Change.objects.filter(
+        subscriber=change.subscriber_id,
+        kind=Change.Kind.SUBSCRIBE,
+        status=Change.Status.PENDING,
+        id__gt=change.pk,
+    )
+    for subscribe in later:
+        subscribe.payload = {**subscribe.payload, NEW_PROFILE: pkey}
+        subscribe.save(update_fields=["payload"])
+
+
+def _subscribe(pkey: str, payload: dict[str, Any]) -> None:
+    backend = get_backend()
+    if payload.get(NEW_PROFILE) == pkey:
+        backend.subscribe_new_profile(pkey, payload["service"])
+    else:
+        backend.subscribe(pkey, payload["service"])
 
 
 def _send_message(change: Change) -> None:
@@ -141,12 +187,13 @@ def apply(change: Change) -> None:
     subscriber, payload = change.subscriber, change.payload
     match change.kind:
         case Change.Kind.SYNC_PROFILE:
-            _sync_profile(subscriber, profile_fields(payload))
+            if created := _sync_profile(subscriber, profile_fields(payload)):
+                _expect_no_subscriptions(change, created)
         case Change.Kind.UPDATE_PROFILE:
             fields = profile_fields(payload)
             _with_profile(subscriber, lambda pkey: _update_profile(subscriber, pkey, fields))
         case Change.Kind.SUBSCRIBE:
-            _with_profile(subscriber, lambda pkey: backend.subscribe(pkey, payload["service"]))
+            _with_profile(subscriber, lambda pkey: _subscribe(pkey, payload))
         case Change.Kind.UNSUBSCRIBE:
             _with_profile(subscriber, lambda pkey: backend.unsubscribe(pkey, payload["service"]))
         case Change.Kind.SEND_MESSAGE:

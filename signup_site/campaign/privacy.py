@@ -39,8 +39,9 @@ from .preferences import offered_topics, read_profile
 
 logger = logging.getLogger(__name__)
 
-# Outbox payload keys that are links (signed tokens), not the person's data.
-NOT_EXPORTED = {"context"}
+# Outbox payload keys that are not the person's data: links (signed tokens),
+# and a Campaign PKey (delivery.NEW_PROFILE), which never leaves the server.
+NOT_EXPORTED = {"context", "new_profile"}
 
 
 def link_is_fresh(issued_at: float | None, now: datetime | None = None) -> bool:

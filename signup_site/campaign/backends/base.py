@@ -107,6 +107,9 @@ class CampaignBackend(ABC):
     # zero when writes apply at once; v8 stages them and applies them hourly.
     # Until then the preferences page shows such changes as pending.
     apply_delay: timedelta = timedelta(0)
+    # True when `create_profile` is an upsert by address that sets every field
+    # it is given (v8): bringing a profile up to date then needs no lookup.
+    upserts_profiles: bool = False
 
     @abstractmethod
     def find_profile(self, email: str) -> Profile | None:
@@ -172,6 +175,16 @@ class CampaignBackend(ABC):
         unknown key (v8 subscribes an address it does not know, creating the
         recipient).
         """
+
+    def subscribe_new_profile(self, pkey: str, service: str) -> None:
+        """`subscribe`, for a profile the caller has just created: it has no
+        subscriptions yet, so a backend may skip reading them first.
+
+        The same contract as `subscribe`, repeating included: a duplicate is
+        still recognised as subscribed. Callers use it only for a profile
+        their own `create_profile` answered, never for one they found.
+        """
+        self.subscribe(pkey, service)
 
     @abstractmethod
     def unsubscribe(self, pkey: str, service: str) -> None:

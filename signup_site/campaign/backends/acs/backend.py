@@ -8,7 +8,9 @@ services" (byText lookup; subscribe by POSTing to the profile's
 "Pagination" (`next.href`), and "Transactional messages" (POST an event to
 `mc<tenant>/<EVENT_ID>`). Profiles are not de-duplicated by email, so every
 write path finds before it creates; subscribing checks the profile's
-subscriptions first, so repeating a delivery is harmless.
+subscriptions first (except for a profile the delivery has just created,
+which has none), and a duplicate subscription (a 500) is recognised, so
+repeating a delivery is harmless.
 """
 
 import logging
@@ -242,6 +244,13 @@ class ACSBackend(CampaignBackend):
         ref = self._service(service)
         if self._subscription(pkey, service) is not None:
             return
+        self._post_subscription(pkey, service, ref)
+
+    def subscribe_new_profile(self, pkey: str, service: str) -> None:
+        # A profile just created has no subscriptions to read: POST at once.
+        self._post_subscription(pkey, service, self._service(service))
+
+    def _post_subscription(self, pkey: str, service: str, ref: _ServiceRef) -> None:
         try:
             self.client.request(
                 "POST",

@@ -140,6 +140,9 @@ def _query(schema: str, nodes: tuple[str, ...], condition: str = "", order_by: s
 class V8Backend(CampaignBackend):
     """Adobe Campaign v8 over SOAP; see the module docstring for the mapping."""
 
+    # IngestExt with _key="@email" inserts or updates, setting what it is given.
+    upserts_profiles = True
+
     def __init__(self) -> None:
         self.config = v8_config()
         self.client = SoapClient(self.config)
