@@ -137,7 +137,7 @@ def test_pending_update_shows_before_campaign_has_it(client: Client, jane: Subsc
     # The worker has not run: Campaign still says Jane.
     html = html_of(client.get("/preferences/edit/"))
     assert 'value="Janine"' in html
-    assert "still on their way" in html
+    assert "Your latest changes are saved" in html
 
 
 def test_email_change_applies_only_after_new_address_confirms(client: Client, jane: Subscriber) -> None:
