@@ -5,6 +5,7 @@ the confirmation; and the pages speak plainly, not of the machine inside."""
 
 import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -165,7 +166,7 @@ def test_update_details_on_a_sign_up_too_old_to_confirm_offers_signing_up_again(
     sign_up(client, "jane@example.com", newsletter)
     run_worker()
     PendingSignup.objects.update(
-        created_at=timezone.now() - timezone.timedelta(days=settings.SIGNUP_CONFIRM_MAX_AGE_DAYS + 1)
+        created_at=timezone.now() - timedelta(days=settings.SIGNUP_CONFIRM_MAX_AGE_DAYS + 1)
     )
     client.get(link_in(mail.outbox[-1], "/preferences/"))
     html = html_of(client.get("/preferences/edit/"))

@@ -142,10 +142,9 @@ def _sent(data: QueryDict) -> HttpResponse:
     typed: dict[str, Any] = {name: str(data.get(name, "")) for name in SENT_FIELDS}
     typed["topics"] = data.getlist("topics")
     response = HttpResponseRedirect(reverse("signup-sent"))
-    response.set_signed_cookie(
+    response.set_cookie(
         SENT_COOKIE,
-        signing.dumps(typed, compress=True),
-        salt=SENT_SALT,
+        signing.dumps(typed, salt=SENT_SALT, compress=True),
         max_age=SENT_MAX_AGE_SECONDS,
         path=reverse("signup-sent"),
         secure=settings.SESSION_COOKIE_SECURE,
@@ -158,9 +157,9 @@ def _sent(data: QueryDict) -> HttpResponse:
 def _typed(request: HttpRequest) -> dict[str, Any] | None:
     """The sign-up this browser sent last, if its cookie is genuine and recent."""
     try:
-        value = request.get_signed_cookie(SENT_COOKIE, salt=SENT_SALT, max_age=SENT_MAX_AGE_SECONDS)
-        typed = signing.loads(value)
-    except (KeyError, signing.BadSignature, ValueError):
+        value = request.COOKIES.get(SENT_COOKIE, "")
+        typed = signing.loads(value, salt=SENT_SALT, max_age=SENT_MAX_AGE_SECONDS)
+    except (signing.BadSignature, ValueError, UnicodeError):
         return None
     if not isinstance(typed, dict) or not isinstance(typed.get("email"), str):
         return None
