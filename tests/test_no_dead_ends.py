@@ -9,12 +9,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
-from signup_site.campaign.models import ConsentRecord, LocalProfile, PendingSignup, Subscriber, Topic
+from signup_site.campaign.models import (
+    ConsentRecord,
+    InboundRequest,
+    LocalProfile,
+    PendingSignup,
+    Subscriber,
+    Topic,
+)
 from tests.helpers import confirm_latest, html_of, link_in, run_worker, sign_up
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +213,17 @@ def test_no_words_from_inside_the_machine_reach_people(words: str) -> None:
         check=False,
     ).stdout
     assert found == "", found
+
+
+def test_a_resend_of_a_sign_up_that_no_longer_validates_shows_the_form_with_why(
+    client: Client, newsletter: Topic
+) -> None:
+    typed = {"email": "jane@example.com", "first_name": "Jane", "last_name": "", "language": "en"}
+    typed |= {"consent": "a statement never shown", "topics": [str(newsletter.pk)]}
+    client.cookies["signup_sent"] = signing.dumps(typed, salt="signup_site.web.signup-sent", compress=True)
+    response = client.post("/signup/sent/")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "The consent statement has changed since this page was opened." in html
+    assert 'value="jane@example.com"' in html and 'value="Jane"' in html
+    assert not PendingSignup.objects.exists() and not InboundRequest.objects.exists()
