@@ -145,7 +145,8 @@ def _sent(data: QueryDict) -> HttpResponse:
     response.set_cookie(
         SENT_COOKIE,
         signing.dumps(typed, salt=SENT_SALT, compress=True),
-        max_age=SENT_MAX_AGE_SECONDS,
+        # A browser-session cookie: its signed value says how old it is
+        # (SENT_MAX_AGE_SECONDS), and no expiry date varies with the clock.
         path=reverse("signup-sent"),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
