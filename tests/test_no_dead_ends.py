@@ -218,7 +218,12 @@ def test_no_words_from_inside_the_machine_reach_people(words: str) -> None:
 def test_a_resend_of_a_sign_up_that_no_longer_validates_shows_the_form_with_why(
     client: Client, newsletter: Topic
 ) -> None:
-    typed = {"email": "jane@example.com", "first_name": "Jane", "last_name": "", "language": "en"}
+    typed: dict[str, object] = {
+        "email": "jane@example.com",
+        "first_name": "Jane",
+        "last_name": "",
+        "language": "en",
+    }
     typed |= {"consent": "a statement never shown", "topics": [str(newsletter.pk)]}
     client.cookies["signup_sent"] = signing.dumps(typed, salt="signup_site.web.signup-sent", compress=True)
     response = client.post("/signup/sent/")
