@@ -14,7 +14,7 @@ from signup_site.web.links import Purpose, make_token
 from tests.helpers import html_of, link_in, run_worker, shown_in, sign_up
 from tests.v8_support import V8Emulator, start
 
-PENDING = "still on their way"
+PENDING = "Your latest changes are saved"
 
 
 @pytest.fixture(params=["ims", "logon"])
@@ -78,7 +78,7 @@ def test_journey_on_v8(
     assert 'value="Jane"' in html
     assert checked_topics(html) == {"SPECIAL_OFFERS"}
     assert PENDING in html
-    assert "being updated" in html
+    assert "change saved" in html
 
     # After the hourly workflow: read from Campaign, nothing pending.
     emulator.replicate()

@@ -201,6 +201,16 @@ def find_signup(public_id: object) -> PendingSignup | None:
     return signup
 
 
+def awaiting_confirmation(subscriber: Subscriber) -> PendingSignup | None:
+    """The latest sign-up of someone who has never confirmed one, while it
+    waits for confirmation: what the preferences page shows them instead of
+    a form of a profile Campaign does not have yet."""
+    if subscriber.status != Subscriber.Status.PENDING:
+        return None
+    waiting = subscriber.signups.filter(confirmed_at__isnull=True).order_by("-created_at", "-pk")
+    return waiting.prefetch_related("topics__translations").first()
+
+
 def confirm_signup(public_id: uuid.UUID, evidence: Evidence, links: Links) -> Confirmation | None:
     """Confirm a pending sign-up; None when there is no such sign-up.
 

@@ -165,7 +165,7 @@ class PreferencesForm(PersonForm):
             label = topic_label(topic)
             if topic.service_name in pending:
                 label = format_html(
-                    '{} <span class="badge text-bg-light">{}</span>', label, _("being updated")
+                    '{} <span class="badge text-bg-light">{}</span>', label, _("change saved")
                 )
             choices.append((topic.service_name, label))
         self.fields["topics"].choices = choices  # type: ignore[attr-defined]

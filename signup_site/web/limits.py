@@ -11,7 +11,8 @@ counters, in this order, each in a fixed window:
 - its network (/24 for IPv4, /56 for IPv6): LIMIT_NETWORK_PER_HOUR;
 - the mailbox, every alias of it together (`addresses.person_key`, so
   `victim+1@` and `victim+2@` are one), hashed with a key of the site's so
-  the cache never holds an address: LIMIT_MAILBOX_PER_DAY;
+  the cache never holds an address: LIMIT_MAILBOX_PER_DAY, and for a sign-up
+  also SIGNUP_EMAILS_PER_HOUR (the worker's cap on confirmation emails);
 - the whole site, a circuit breaker: LIMIT_GLOBAL_UNPROVEN_PER_HOUR trips
   for unproven requests first, LIMIT_GLOBAL_PER_HOUR for all.
 
@@ -69,7 +70,7 @@ limit_refused = Signal()
 @dataclass(frozen=True)
 class Refusal:
     """Why an attempt was refused: which `limit` ("ip", "network", "mailbox",
-    "global"), and the seconds until its window frees (`retry_after`)."""
+    "mailbox-hour", "global"), and the seconds until its window frees (`retry_after`)."""
 
     limit: str
     retry_after: int
@@ -105,7 +106,7 @@ def mailbox_key(address: str) -> str:
     return salted_hmac("signup_site.limits.mailbox", person, algorithm="sha256").hexdigest()
 
 
-def _counters(request: HttpRequest, address: str | None, proven: bool) -> list[_Counter]:
+def _counters(request: HttpRequest, action: str, address: str | None, proven: bool) -> list[_Counter]:
     ip = client_ip(request) or "unknown"
     ip_allowed = settings.LIMIT_IP_PER_HOUR if proven else settings.LIMIT_IP_UNPROVEN_PER_HOUR
     global_allowed = settings.LIMIT_GLOBAL_PER_HOUR if proven else settings.LIMIT_GLOBAL_UNPROVEN_PER_HOUR
@@ -116,6 +117,16 @@ def _counters(request: HttpRequest, address: str | None, proven: bool) -> list[_
     if address:
         counters.append(
             _Counter("mailbox", f"mailbox:{mailbox_key(address)}", DAY, settings.LIMIT_MAILBOX_PER_DAY)
+        )
+    if address and action == "signup":
+        # The worker sends a mailbox at most SIGNUP_EMAILS_PER_HOUR confirmation
+        # emails and silently withholds more: refused here first, a "sign up
+        # again" or a resend past it hears so and when to try, as every limit
+        # says, known address or not.
+        counters.append(
+            _Counter(
+                "mailbox-hour", f"mailbox-hour:{mailbox_key(address)}", HOUR, settings.SIGNUP_EMAILS_PER_HOUR
+            )
         )
     counters.append(_Counter("global", "global", HOUR, global_allowed))
     return counters
@@ -142,7 +153,7 @@ def check(request: HttpRequest, action: str, address: str | None, *, proven: boo
     """
     assert action in ACTIONS, action
     now = int(time.time())
-    for counter in _counters(request, address, proven):
+    for counter in _counters(request, action, address, proven):
         window = now - now % counter.period
         count = _count(f"limits:{counter.key}:{window}", counter.period)
         if count > counter.allowed:

@@ -15,21 +15,21 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from signup_site.campaign import email_change
+from signup_site.campaign import email_change, signups
 from signup_site.campaign import preferences as prefs
 from signup_site.campaign.addresses import same_address
 from signup_site.campaign.errors import CampaignUnavailable
-from signup_site.campaign.models import PendingEmailChange, Subscriber
+from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subscriber
 
 from . import limits, proof
 from .forms import EmailLinkForm, PreferencesForm
-from .links import Purpose, issued_at, signed_link, site_links, use_language_of
+from .links import Purpose, issued_at, make_token, max_age, signed_link, site_links, use_language_of
 
 SUBSCRIBER_KEY = "prefs_subscriber"
 # When the link that started the session was emailed (its signed timestamp):
@@ -66,10 +66,16 @@ def offer_fresh_link(request: HttpRequest) -> HttpResponse:
 @signed_link(Purpose.PREFERENCES, when_expired=offer_fresh_link)
 def page(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
     """The emailed link: start a session for that person, redirect."""
+    start_session(request, subscriber, token)
+    return redirect("prefs-edit")
+
+
+def start_session(request: HttpRequest, subscriber: Subscriber, token: str) -> None:
+    """Let this browser into the person's preferences, on the strength of
+    `token`, a link emailed to them (its age counts as the link's)."""
     request.session.cycle_key()
     request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
     request.session[LINK_ISSUED_KEY] = issued_at(token)
-    return redirect("prefs-edit")
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
@@ -106,6 +112,9 @@ def edit(request: HttpRequest) -> HttpResponse:
     if subscriber is None:
         return offer_fresh_link(request)
     use_language_of(request, subscriber.language)
+    waiting = signups.awaiting_confirmation(subscriber)
+    if waiting is not None:
+        return _unconfirmed(request, waiting)
     shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 
     if shown is not None and limits.is_bot(request.POST):
@@ -162,6 +171,21 @@ def edit(request: HttpRequest) -> HttpResponse:
         "web/prefs_edit.html",
         {"form": form, "prefs": current, "pending_fields": pending_fields},
     )
+
+
+def _unconfirmed(request: HttpRequest, signup: PendingSignup) -> HttpResponse:
+    """The page for someone who has not confirmed yet: what they asked for,
+    and the button that confirms it (this session came from a link emailed
+    to them, as the confirmation link was), or, once that sign-up is too old
+    to confirm, the way to sign up again."""
+    fresh = timezone.now() - signup.created_at <= max_age(Purpose.CONFIRM)
+    token = make_token(Purpose.CONFIRM, p=signup.public_id.hex)
+    context = {
+        "signup": signup,
+        "topics": [topic for topic in signup.topics.all() if topic.active],
+        "confirm_path": reverse("signup-confirm", args=[token]) if fresh else "",
+    }
+    return render(request, "web/prefs_unconfirmed.html", context)
 
 
 @never_cache

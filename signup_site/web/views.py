@@ -1,17 +1,22 @@
 """The sign-up pages. Each view parses, calls the service module, renders."""
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from signup_site.campaign import signups
+from signup_site.campaign.addresses import mask_address
 from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
 from signup_site.content.consent import Wording, current_wording
@@ -20,7 +25,17 @@ from . import limits, proof
 from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
+from .preferences import start_session
 from .proxies import client_ip
+
+# The sign-up as the person typed it, carried to "check your email" in a
+# signed cookie of their own browser (never read back from the subscriber,
+# so the page cannot tell whether the address is known), for the page to show
+# the address masked and to send the same sign-up again.
+SENT_COOKIE = "signup_sent"
+SENT_SALT = "signup_site.web.signup-sent"
+SENT_MAX_AGE_SECONDS = 24 * 3600
+SENT_FIELDS = ("email", "first_name", "last_name", "language", "consent")
 
 CONSENT_CHANGED = _(
     "The consent statement has changed since this page was opened. Read it again below, then press Sign up."
@@ -117,9 +132,39 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             return submission.refused
         if submission.started:
             # Same answer for every address: the page never tells who is known.
-            return HttpResponseRedirect(reverse("signup-sent"))
+            return _sent(request.POST)
         return _signup_page(request, submission.form, submission.wording)
     return _signup_page(request, SignupForm(), current_wording(get_language()))
+
+
+def _sent(data: QueryDict) -> HttpResponse:
+    """Redirect to "check your email", carrying what was typed for it."""
+    typed: dict[str, Any] = {name: str(data.get(name, "")) for name in SENT_FIELDS}
+    typed["topics"] = data.getlist("topics")
+    response = HttpResponseRedirect(reverse("signup-sent"))
+    response.set_cookie(
+        SENT_COOKIE,
+        signing.dumps(typed, salt=SENT_SALT, compress=True),
+        # A browser-session cookie: its signed value says how old it is
+        # (SENT_MAX_AGE_SECONDS), and no expiry date varies with the clock.
+        path=reverse("signup-sent"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _typed(request: HttpRequest) -> dict[str, Any] | None:
+    """The sign-up this browser sent last, if its cookie is genuine and recent."""
+    try:
+        value = request.COOKIES.get(SENT_COOKIE, "")
+        typed = signing.loads(value, salt=SENT_SALT, max_age=SENT_MAX_AGE_SECONDS)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return None
+    if not isinstance(typed, dict) or not isinstance(typed.get("email"), str):
+        return None
+    return typed
 
 
 def _page_context(form: SignupForm, wording: Wording) -> dict[str, object]:
@@ -130,9 +175,33 @@ def _signup_page(request: HttpRequest, form: SignupForm, wording: Wording) -> Ht
     return render(request, "web/signup.html", _page_context(form, wording))
 
 
-@require_GET
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/signup_sent.html")
+    """ "Check your email", with the address typed (masked) and a button that
+    sends the same sign-up again: through `submit_signup`, so the honeypot,
+    the proof of work and the limits apply, and a refusal says so (429)."""
+    typed = _typed(request)
+    if request.method == "POST" and typed is not None:
+        data = QueryDict(mutable=True)
+        for name in SENT_FIELDS:
+            data[name] = typed.get(name, "")
+        data.setlist("topics", [str(topic) for topic in typed.get("topics", [])])
+        for name in ("altcha", limits.HONEYPOT):
+            data[name] = request.POST.get(name, "")
+        submission = submit_signup(request, data)
+        if submission.refused is not None:
+            return submission.refused
+        if not submission.started:
+            # The sign-up no longer validates (the consent statement or a topic
+            # changed): the form, with what they typed and why.
+            return _signup_page(request, submission.form, submission.wording)
+        messages.success(request, gettext("We have sent the email again."))
+        return _sent(data)
+    if request.method == "POST":
+        return HttpResponseRedirect(reverse("signup-sent"))
+    masked = mask_address(typed["email"]) if typed else ""
+    return render(request, "web/signup_sent.html", {"masked_email": masked})
 
 
 @never_cache
@@ -148,4 +217,7 @@ def signup_confirm(request: HttpRequest, signup: PendingSignup, token: str) -> H
     confirmation = signups.confirm_signup(signup.public_id, evidence, site_links)
     if confirmation is None:
         return bad_link(request, BadLink(Purpose.CONFIRM))
+    # The next step: their preferences, a session started as the emailed
+    # Update Details link starts one (the confirmation link was emailed too).
+    start_session(request, confirmation.signup.subscriber, token)
     return render(request, "web/confirmed.html", {"confirmation": confirmation})
