@@ -93,7 +93,11 @@ def test_acs_unknown_request_bad_usage_refusal_and_outage(acs: Emulator) -> None
     assert exit_code("privacy", "status", href) == 3
     assert usage_errors() == [2, 2, 2]
     assert exit_code("privacy", "create", "--email", "jane@example.com", "--namespace", "noSuch") == 4
-    assert acs.calls() == ["GET privacy/privacyTool", "GET privacy/privacyTool/{PKey}", "POST privacy/privacyTool"]
+    assert acs.calls() == [
+        "GET privacy/privacyTool",
+        "GET privacy/privacyTool/{PKey}",
+        "POST privacy/privacyTool",
+    ]
     acs.fault(status=503, body={"error_code": "503000", "message": "Service Unavailable"}, times=10)
     assert exit_code("privacy", "create", "--email", "jane@example.com") == 5
     assert exit_code("privacy", "status", "NO-SUCH-REQUEST") == 5
@@ -153,7 +157,11 @@ def test_local_backend_erases_at_once_and_knows_delete_only(settings: Any) -> No
     settings.CAMPAIGN_BACKEND = "local"
     campaign("profile", "create", "--email", "jane@example.com")
     filed = campaign("privacy", "create", "--email", "Jane@Example.com")
-    assert (filed["status"], filed["done"], filed["reference"]) == ("complete", True, "local:" + filed["name"])
+    assert (filed["status"], filed["done"], filed["reference"]) == (
+        "complete",
+        True,
+        "local:" + filed["name"],
+    )
     assert not LocalProfile.objects.exists()
     assert campaign("privacy", "status", filed["reference"])["status"] == "complete"
     assert exit_code("privacy", "status", "no-such-request") == 3

@@ -22,7 +22,9 @@ KINDS = ("delete", "access")
 
 
 def add_privacy(areas: Parsers) -> None:
-    privacy = areas.add_parser("privacy", help="privacy requests: access or delete a person's data in Campaign")
+    privacy = areas.add_parser(
+        "privacy", help="privacy requests: access or delete a person's data in Campaign"
+    )
     verbs = privacy.add_subparsers(dest="verb", required=True)
     create = verbs.add_parser(
         "create",

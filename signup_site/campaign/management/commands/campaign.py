@@ -244,5 +244,5 @@ class Command(BaseCommand):
             backend.send_message(message)
             return {"sent": message.name, "email": message.email}
         if area == "privacy":
-            return cli_privacy.run(verb, options, backend)
+            return cli_privacy.run(verb or "", options, backend)
         return cli.run(area, verb, options, backend)
