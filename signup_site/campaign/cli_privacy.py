@@ -35,11 +35,17 @@ def add_privacy(areas: Parsers) -> None:
         ),
     )
     create.add_argument("--email", required=True, help="the reconciliation value: the person's address")
-    create.add_argument("--regulation", help=f"{', '.join(REGULATIONS)} (default: PRIVACY_REGULATION)")
+    create.add_argument("--regulation", metavar="|".join(REGULATIONS), help="default: PRIVACY_REGULATION")
     create.add_argument(
         "--namespace", help="a namespace defined in Campaign (default: ACS_ or V8_PRIVACY_NAMESPACE)"
     )
-    create.add_argument("--type", default="delete", dest="kind", help="delete (default) or access (acs, v8)")
+    create.add_argument(
+        "--type",
+        default="delete",
+        dest="kind",
+        metavar="delete|access",
+        help="default: delete; access: acs, v8",
+    )
     create.add_argument("--name", help="acs: the request's unique name (default: a new one)")
     verbs.add_parser(
         "status",
