@@ -103,6 +103,11 @@ EXCEPTIONS = (
         re.compile(rf"/mc\w+/EVT\w+/{PKEY}"),
         'an event\'s status by GET, as "Transactional messages" shows it (the SDK POSTs)',
     ),
+    Undeclared(
+        "GET",
+        re.compile(rf"/privacy/privacyTool/{PKEY}"),
+        'a privacy request\'s own `href`, read for its status ("Monitoring a privacy request")',
+    ),
 )
 
 

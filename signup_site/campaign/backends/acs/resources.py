@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ...errors import CampaignRejected, ProfileNotFound
-from .backend import PROFILES, ACSBackend
+from ...errors import CampaignError, CampaignRejected, ProfileNotFound
+from .backend import PRIVACY, PROFILES, ACSBackend
 from .client import MAX_PAGES
 
 EXT_PROFILES = "/profileAndServicesExt/profile"
@@ -100,3 +100,40 @@ def metadata(backend: ACSBackend, resource: str, *, extended: bool = False) -> d
     api = "profileAndServicesExt" if extended else "profileAndServices"
     client = backend.client
     return client.request("GET", client.url(f"/{api}/resourceType/{quote(resource)}"), action="metadata")
+
+
+# Privacy requests by hand (Adobe, "Creating a privacy request" and "Monitoring
+# a privacy request": POST `privacy/privacyTool`, GET the request's `href`, GET
+# `privacy/privacyTool` for them all, paginated). The site's own erasures go
+# through `ACSBackend.request_erasure`; these answer Campaign's JSON as it is.
+
+
+def create_privacy_request(backend: ACSBackend, fields: Mapping[str, str]) -> dict[str, Any]:
+    """File a privacy request with these fields (name, namespaceName,
+    reconciliationValue, regulation, type, label); Campaign's answer."""
+    client = backend.client
+    try:
+        return client.request("POST", client.url(PRIVACY), action="privacy.create", json=dict(fields))
+    except CampaignError as exc:
+        # Campaign answers an unknown namespace with a 500 like an outage's: it is the data.
+        if "namespace" in str(exc).lower() and not isinstance(exc, CampaignRejected):
+            raise CampaignRejected(f"{exc} (check --namespace or ACS_PRIVACY_NAMESPACE)") from None
+        raise
+
+
+def privacy_request(backend: ACSBackend, reference: str) -> dict[str, Any]:
+    """The request at this `href`, or the one filed under this name."""
+    href: object = reference
+    if "/" not in reference:
+        found = backend._filed(reference)
+        if found is None:
+            raise ProfileNotFound(f"no privacy request named {reference!r}")
+        href = found.get("href")
+    client = backend.client
+    return client.request("GET", client.href(href), action="privacy.get", not_found=ProfileNotFound)
+
+
+def list_privacy_requests(backend: ACSBackend) -> list[dict[str, Any]]:
+    """Every privacy request, following `next`."""
+    client = backend.client
+    return list(client.collection(client.url(PRIVACY), action="privacy.list"))

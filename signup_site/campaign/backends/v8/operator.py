@@ -4,7 +4,9 @@ campaign`: a staging document sent as given through `xtk:session#Ingest` or
 the new row's UUID, with `_key` an empty one; IngestExt upserts by `_key`),
 any recipient field set by address (IngestExt, `_key="@email"`), and
 recipients listed page by page (`xtk:queryDef#ExecuteQuery` with
-`lineCount` and `startLine`).
+`lineCount` and `startLine`), and privacy requests filed, read and listed by
+hand (`nms:privacyRequest#CreateRequestByName`; "a simple queryDef" on
+`nms:gdprRequest`, Adobe's "Automatic Privacy request process").
 """
 
 from collections.abc import Mapping
@@ -13,9 +15,13 @@ from typing import Any
 
 from lxml import etree
 
-from ...errors import CampaignRejected
+from ...errors import CampaignRejected, CampaignUnavailable, ProfileNotFound
 from . import soap
-from .backend import RECIPIENT_NODES, V8Backend, _profile, _query
+from .backend import PRIVACY_DELETE, RECIPIENT_NODES, REGULATIONS, V8Backend, _profile, _query
+
+# Adobe, "Automatic Privacy request process": PRIVACY_REQUEST_TYPE_ACCESS = 1, _DELETE = 2.
+PRIVACY_TYPES = {"access": 1, "delete": PRIVACY_DELETE}
+PRIVACY_NODES = ("@id", "@status", "@namespaceName", "@reconciliationValue", "@type", "@regulation")
 
 
 def read_document(document: bytes) -> etree._Element:
@@ -67,3 +73,43 @@ def list_profiles(backend: V8Backend, *, line_count: int, pages: int) -> dict[st
         if len(rows) < line_count:
             return {"content": profiles, "pages": page + 1, "more": False}
     return {"content": profiles, "pages": pages, "more": True}
+
+
+def _privacy_rows(backend: V8Backend, condition: str = "") -> list[dict[str, str]]:
+    query = _query("nms:gdprRequest", PRIVACY_NODES, condition, order_by="@id")
+    return [dict(row.attrib) for row in backend._select(query, "gdprRequest")]
+
+
+def create_privacy_request(
+    backend: V8Backend, *, namespace: str, email: str, kind: str, regulation: str
+) -> dict[str, Any]:
+    """File an access or delete request; the request as Campaign then lists it."""
+    params: list[soap.Param] = [
+        ("namespaceName", namespace),
+        ("reconciliationValue", email),
+        ("type", PRIVACY_TYPES[kind]),
+        ("confirmDeletePending", False),  # no second, manual confirmation in Campaign
+        ("regulation", REGULATIONS[regulation]),
+    ]
+    outputs = backend.client.call("nms:privacyRequest", "CreateRequestByName", params)
+    request_id = outputs.text("plId", 0)
+    if not request_id:
+        raise CampaignUnavailable("Campaign answered CreateRequestByName without a request id")
+    # Read back by address, not by id: the id is what `privacy status` asks for.
+    filed = _privacy_rows(backend, f"@reconciliationValue = {soap.xtk_literal(email)}")
+    return next((row for row in filed if row.get("id") == request_id), {"id": request_id})
+
+
+def privacy_request(backend: V8Backend, reference: str) -> dict[str, str]:
+    """The request with this id (Campaign names none of them)."""
+    if not reference.isdigit():
+        raise ProfileNotFound("a v8 privacy request is named by its id, a number")
+    rows = _privacy_rows(backend, f"@id = {reference}")
+    if not rows:
+        raise ProfileNotFound(f"no privacy request with id {reference}")
+    return rows[0]
+
+
+def list_privacy_requests(backend: V8Backend) -> list[dict[str, str]]:
+    """Every privacy request, oldest first."""
+    return _privacy_rows(backend)

@@ -21,6 +21,9 @@ Examples (`manage.py campaign <subcommand> --help` shows one for each):
     manage.py campaign metadata profile --ext
     manage.py campaign v8 ingest --file row.xml
     manage.py campaign collection --out var/postman
+    manage.py campaign privacy create --email jane@example.com --type access
+    manage.py campaign privacy status SIGNUP-CLI-1a2b3c4d5e6f
+    manage.py campaign privacy list
 """
 
 import json
@@ -29,7 +32,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from signup_site.campaign import cli
+from signup_site.campaign import cli, cli_privacy
 from signup_site.campaign.backends import get_backend, load_backend
 from signup_site.campaign.backends.base import CampaignBackend, Message, ProfileFields
 from signup_site.campaign.errors import (
@@ -96,7 +99,10 @@ def _context(options: dict[str, Any]) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Talk to Campaign through the configured backend: profiles, services, subscriptions, events."
+    help = (
+        "Talk to Campaign through the configured backend: profiles, services, subscriptions, events, "
+        "privacy requests."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.epilog = "exit status: 0 done, 2 usage, " + ", ".join(
@@ -149,6 +155,7 @@ class Command(BaseCommand):
             sub.add_argument("pkey")
             sub.add_argument("service", help="the service's internal name, e.g. NEWSLETTER")
         cli.add_areas(areas)
+        cli_privacy.add_privacy(areas)
 
         event = areas.add_parser("event", help="transactional messages")
         event_verbs = event.add_subparsers(dest="verb", required=True)
@@ -236,4 +243,6 @@ class Command(BaseCommand):
             )
             backend.send_message(message)
             return {"sent": message.name, "email": message.email}
+        if area == "privacy":
+            return cli_privacy.run(verb or "", options, backend)
         return cli.run(area, verb, options, backend)
