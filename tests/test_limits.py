@@ -163,7 +163,10 @@ def test_limits_hold_on_the_redis_cache(client: Client, newsletter: Topic, setti
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
     except redis.RedisError as exc:
         unavailable(f"no Redis answers at {url} ({exc})")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url},
+    }
     statuses = [post_signup(client, f"r{n}@example.com", newsletter) for n in range(8)]
     assert statuses == [302] * 5 + [429] * 3
     assert emails_to("@example.com") == 5

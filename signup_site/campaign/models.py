@@ -14,26 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .addresses import mask_address
-
-
-def parse_public_id(value: object) -> uuid.UUID | None:
-    """A public id from a link payload or a form, or None when it is not one."""
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(hex=str(value))
-    except ValueError:
-        return None
-
-
-class PublicIdQuerySet[M: models.Model](models.QuerySet[M]):
-    """Rows named in links by `public_id`, never by their database id."""
-
-    def by_public_id(self, value: object) -> M | None:
-        """The row with this public id; None for an unknown or malformed one
-        (a signed link can still carry garbage if the signing key leaked)."""
-        parsed = parse_public_id(value)
-        return self.filter(public_id=parsed).first() if parsed else None
+from .public_ids import PublicIdQuerySet, parse_public_id
 
 
 class Topic(models.Model):
@@ -401,7 +382,9 @@ __all__ = [
     "PendingEmailChange",
     "PendingSignup",
     "PrivacyRequest",
+    "PublicIdQuerySet",
     "Subscriber",
     "Topic",
     "TopicTranslation",
+    "parse_public_id",
 ]
