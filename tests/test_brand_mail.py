@@ -66,6 +66,7 @@ def test_every_email_carries_the_brand_set_in_the_admin(
 ) -> None:
     set_brand(logo=png())
     logo_url = f"{SITE}{current_brand().logo_path}"
+    buttons = 0
     for message in journey(client, smtp_server, offers, language):
         (sender,) = message["From"].addresses
         assert (sender.display_name, sender.addr_spec) == ("Acme Café News", "hello@acme.example")
@@ -84,6 +85,10 @@ def test_every_email_carries_the_brand_set_in_the_admin(
         assert f'<span class="postal-address">{POSTAL_LINE}</span>' in html
         assert re.search(rf'<a href="https://acme\.example/privacy"[^>]*>{privacy}</a>', html)
         assert sent_by in html
+        # Its buttons wear the brand's colour, not the default blue.
+        assert set(re.findall(r"background: (#[0-9a-f]{6})", html)) <= {current_brand().primary_colour}
+        buttons += html.count(f"background: {current_brand().primary_colour}")
+    assert buttons  # the confirmation's button at least
     offer = message  # the last one: the special offer
     assert offer["List-Id"] == "Acme Cafe <special-offer.news.acme.example>"
     assert offer["List-Unsubscribe"].startswith(f"<{SITE}/unsubscribe/")
