@@ -131,12 +131,20 @@ def _claim_inbound(now: datetime) -> InboundRequest | None:
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)
     )
-    for request_id in due[:CLAIM_WINDOW]:
-        claimed = InboundRequest.objects.filter(id=request_id, status=InboundRequest.Status.PENDING).update(
-            status=InboundRequest.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
+    request_id = _claim_first(InboundRequest, due, now)
+    return InboundRequest.objects.get(id=request_id) if request_id else None
+
+
+def _claim_first(model: type[Change] | type[InboundRequest], due: Any, now: datetime) -> int | None:
+    """Claim the first row of `due` (ids, in order) still pending; its id.
+
+    A conditional update is the claim: of several workers, one wins."""
+    for row_id in due[:CLAIM_WINDOW]:
+        claimed = model.objects.filter(id=row_id, status=model.Status.PENDING).update(
+            status=model.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
         )
         if claimed:
-            return InboundRequest.objects.get(id=request_id)
+            return int(row_id)
     return None
 
 
@@ -180,14 +188,8 @@ def _claim_next(now: datetime) -> Change | None:
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)
     )
-    for change_id in due[:CLAIM_WINDOW]:
-        # A conditional update is the claim: of several workers, one wins.
-        claimed = Change.objects.filter(id=change_id, status=Change.Status.PENDING).update(
-            status=Change.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
-        )
-        if claimed:
-            return Change.objects.select_related("subscriber").get(id=change_id)
-    return None
+    change_id = _claim_first(Change, due, now)
+    return Change.objects.select_related("subscriber").get(id=change_id) if change_id else None
 
 
 def deliver_one(now: datetime | None = None) -> bool:
