@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import outbox
+from . import optdown, outbox
 from .delivery import active_optouts
 from .models import Change, OptOut, Subscriber, Topic
 
@@ -56,6 +56,8 @@ def opt_out(subscriber: Subscriber, topic: Topic | None, via: OptOut.Via) -> Opt
         if existing:
             return existing
         if topic is None:
+            # For good: a pause on now ends here, and nothing will resume it.
+            optdown.end_pauses_for_good(subscriber)
             change = outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, blacklist_email=True)
         else:
             change = outbox.record(subscriber, Change.Kind.UNSUBSCRIBE, service=topic.service_name)

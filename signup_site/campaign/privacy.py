@@ -193,6 +193,8 @@ def request_erasure(subscriber: Subscriber) -> PrivacyRequest:
         # carries the person's data; the site's evidence of mail sent goes too.
         person.changes.all().delete()
         person.optouts.all().delete()
+        person.optdowns.all().delete()
+        person.pauses.all().delete()
         PendingEmailChange.objects.filter(subscriber=person).delete()
         PendingSignup.objects.filter(subscriber=person).update(first_name="", last_name="")
         for coupon in Coupon.objects.filter(subscriber=person):
@@ -202,7 +204,7 @@ def request_erasure(subscriber: Subscriber) -> PrivacyRequest:
             )
         person.email = _tombstone_email(person)
         person.person_key = "erased:" + hashed
-        person.first_name = person.last_name = person.campaign_pkey = ""
+        person.first_name = person.last_name = person.campaign_pkey = person.email_frequency = ""
         person.status = Subscriber.Status.ERASED
         person.save()
         outbox.record(person, Change.Kind.ERASE_PROFILE, request=request.public_id.hex)
