@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -15,6 +16,7 @@ from pytest_django import Settings
 from signup_site.campaign.delivery import is_suppressed
 from signup_site.campaign.models import Change, LocalProfile, OptDownRecord, OptOut, Pause, Subscriber, Topic
 from signup_site.campaign.optdown import resume_date, sweep_pauses
+from signup_site.campaign.privacy import export_data, request_erasure
 from signup_site.web.links import Purpose, make_token
 from tests.helpers import confirm_latest, html_of, link_in, path_of, run_worker, sign_up
 
@@ -240,3 +242,55 @@ def test_the_reminder_is_in_the_persons_language(client: Client, newsletter: Top
     # The date written as Spanish writes it ("31 de diciembre de 2026").
     spanish_date = resume_date(Pause.objects.get(), "es")
     assert " de " in spanish_date and spanish_date in str(reminder.body)
+
+
+def test_the_admin_lists_pauses_and_choices_with_people_masked(client: Client, sam: Subscriber) -> None:
+    choose(client, sam, frequency="weekly")
+    choose(client, sam, days="30")
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    for changelist, shown in (
+        ("/admin/campaign/pause/", "30"),
+        ("/admin/campaign/optdownrecord/", "Weekly digest"),
+    ):
+        html = html_of(staff.get(changelist))
+        assert "s•••@e•••.com" in html and shown in html
+        assert "sam@example.com" not in html
+    html = html_of(staff.get("/admin/campaign/subscriber/", {"email_frequency": "weekly"}))
+    assert "s•••@e•••.com" in html
+
+
+def test_the_data_download_holds_the_choices_and_erasure_removes_them(
+    client: Client, sam: Subscriber
+) -> None:
+    choose(client, sam, frequency="monthly")
+    choose(client, sam, days="60")
+    data = export_data(Subscriber.objects.get())["site"]["fewer_emails"]
+    assert data["email_frequency"] == "monthly"
+    assert [pause["days"] for pause in data["pauses"]] == [60]
+    assert [choice["kind"] for choice in data["choices"]] == ["frequency", "pause"]
+    assert data["choices"][1]["wording"] == "Pause all our emails for 60 days"
+
+    request_erasure(Subscriber.objects.get())
+    assert not Pause.objects.exists() and not OptDownRecord.objects.exists()
+    assert Subscriber.objects.get().email_frequency == ""
+    assert sweep_pauses(timezone.now() + timedelta(days=61)) == (0, 0)
+
+
+def test_a_paused_person_is_not_told_they_unsubscribed(client: Client, sam: Subscriber) -> None:
+    choose(client, sam, days="30")
+    open_preferences(client, sam)
+    for _ in range(2):  # with the blacklist on its way to Campaign, then delivered
+        html = html_of(client.get("/preferences/edit/"))
+        assert "Your emails are paused until" in html
+        assert "You have unsubscribed from all our emails." not in html
+        run_worker()
+
+
+def test_a_confirmed_new_sign_up_lifts_a_pause(client: Client, sam: Subscriber, newsletter: Topic) -> None:
+    choose(client, sam, days="30")
+    sign_up(client, "sam@example.com", newsletter)
+    confirm_latest(client)
+    assert Pause.objects.get().ended_by == "reconfirmed"
+    assert not is_suppressed(sam)
+    assert profile().black_list_email is False

@@ -275,3 +275,40 @@ def sweep_pauses(now: datetime | None = None) -> tuple[int, int]:
     due = active.filter(resumes_at__gt=now, resumes_at__lte=soon, reminded_at__isnull=True)
     reminded = sum(_remind(pause, now) for pause in due)
     return reminded, resumed
+
+
+def export_optdown(subscriber: Subscriber) -> dict[str, object]:
+    """The person's frequency, pauses and choices, for *Download my data*."""
+
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "email_frequency": subscriber.email_frequency or "every email",
+        "pauses": [
+            {
+                "days": pause.days,
+                "created_at": when(pause.created_at),
+                "resumes_at": when(pause.resumes_at),
+                "reminded_at": when(pause.reminded_at),
+                "ended_at": when(pause.ended_at),
+                "ended_by": pause.ended_by,
+            }
+            for pause in subscriber.pauses.order_by("created_at", "id")
+        ],
+        "choices": [
+            {
+                "kind": record.kind,
+                "created_at": when(record.created_at),
+                "choice": record.choice,
+                "previous": record.previous,
+                "wording": record.wording,
+                "language": record.language,
+                "source": record.source,
+                "ip_address": record.ip_address,
+                "user_agent": record.user_agent,
+                "undone_at": when(record.undone_at),
+            }
+            for record in subscriber.optdowns.order_by("created_at", "id")
+        ],
+    }

@@ -22,6 +22,7 @@ class Pause(models.Model):
         RESUMED_EARLY = "resumed_early", _("Resumed early by the person")
         UNDONE = "undone", _("Undone by the person")
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed for good")
+        RECONFIRMED = "reconfirmed", _("Lifted by a confirmed sign-up")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     subscriber = models.ForeignKey("Subscriber", on_delete=models.CASCADE, related_name="pauses")

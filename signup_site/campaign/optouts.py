@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import optdown, outbox
 from .delivery import active_optouts
-from .models import Change, OptOut, Subscriber, Topic
+from .models import Change, OptOut, Pause, Subscriber, Topic
 
 
 @dataclass(frozen=True)
@@ -89,4 +89,8 @@ def end_optouts(subscriber: Subscriber, topics: list[Topic], by: OptOut.Ended, *
     scope = Q(topic__in=topics)
     if everything:
         scope |= Q(topic__isnull=True)
+        # The confirmation lifts the blacklist a pause set too.
+        Pause.objects.filter(subscriber=subscriber, ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_by=Pause.Ended.RECONFIRMED
+        )
     active_optouts(subscriber).filter(scope).update(ended_at=timezone.now(), ended_by=by)

@@ -35,6 +35,7 @@ from .models import (
     PrivacyRequest,
     Subscriber,
 )
+from .optdown import export_optdown
 from .preferences import offered_topics, read_profile
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
                 }
                 for optout in subscriber.optouts.select_related("topic").order_by("created_at", "id")
             ],
+            "fewer_emails": export_optdown(subscriber),
             "coupons": [
                 {
                     "topic": coupon.topic.service_name,
