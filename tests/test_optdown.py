@@ -81,7 +81,7 @@ def test_weekly_digest_reaches_campaign_is_recorded_and_the_result_reloads(
     assert not OptOut.objects.exists()  # fewer emails, not none
     record = OptDownRecord.objects.get()
     assert (record.kind, record.choice, record.previous) == ("frequency", "weekly", "")
-    assert record.wording == "Fewer emails: Weekly digest"
+    assert record.wording == "How often would you like our emails? Weekly digest"
     assert record.source == "/unsubscribe/"  # the page, never its token
     assert record.language == "en" and len(record.wording_sha256) == 64
     assert record.ip_address == "127.0.0.1"
@@ -269,7 +269,7 @@ def test_the_data_download_holds_the_choices_and_erasure_removes_them(
     assert data["email_frequency"] == "monthly"
     assert [pause["days"] for pause in data["pauses"]] == [60]
     assert [choice["kind"] for choice in data["choices"]] == ["frequency", "pause"]
-    assert data["choices"][1]["wording"] == "Pause all our emails for 60 days"
+    assert data["choices"][1]["wording"] == "Take a break from all our emails Pause for 60 days"
 
     request_erasure(Subscriber.objects.get())
     assert not Pause.objects.exists() and not OptDownRecord.objects.exists()
@@ -294,3 +294,23 @@ def test_a_confirmed_new_sign_up_lifts_a_pause(client: Client, sam: Subscriber, 
     assert Pause.objects.get().ended_by == "reconfirmed"
     assert not is_suppressed(sam)
     assert profile().black_list_email is False
+
+
+def test_the_evidence_exports_as_csv_with_formulas_made_inert(sam: Subscriber) -> None:
+    spreadsheet_trap = Client(HTTP_USER_AGENT="=HYPERLINK(1)")
+    spreadsheet_trap.post(unsubscribe_path(sam) + "fewer/", {"frequency": "weekly"})
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    record = OptDownRecord.objects.get()
+    response = staff.post(
+        "/admin/campaign/optdownrecord/", {"action": "export_selected", "_selected_action": [record.pk]}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    header, row = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert header.startswith("recorded_at,kind,subscriber_id,email,choice")
+    assert (
+        "frequency" in row
+        and "sam@example.com" in row
+        and "How often would you like our emails? Weekly digest" in row
+    )
+    assert "'=HYPERLINK(1)" in row

@@ -58,7 +58,8 @@ def _choose(request: HttpRequest, subscriber: Subscriber, source: str) -> OptDow
         return optdown.choose_frequency(subscriber, value, shown)
     days = request.POST.get("days", "")
     if days.isdigit():
-        return optdown.pause(subscriber, int(days), _shown(request, pause_wording(int(days)), source))
+        wording = pause_wording(int(days), optdown.active_pause(subscriber) is not None)
+        return optdown.pause(subscriber, int(days), _shown(request, wording, source))
     return None
 
 
