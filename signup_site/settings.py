@@ -427,6 +427,12 @@ UNSUBSCRIBE_LINK_MAX_AGE_DAYS = env_int("UNSUBSCRIBE_LINK_MAX_AGE_DAYS", 400)
 # submit must not become a way to flood someone's inbox.
 SIGNUP_EMAILS_PER_HOUR = env_int("SIGNUP_EMAILS_PER_HOUR", 3)
 SIGNUP_WELCOME_MESSAGE = env_str("SIGNUP_WELCOME_MESSAGE", "welcome")
+# "Opt down instead of out": the frequencies offered besides every email
+# (empty: not offered), the pauses offered in days (empty: not offered), and
+# how many days before a pause ends its reminder email goes out.
+OPTDOWN_FREQUENCIES = env_list("OPTDOWN_FREQUENCIES", "weekly,monthly")
+OPTDOWN_PAUSE_DAYS = env_list("OPTDOWN_PAUSE_DAYS", "30,60,90")
+OPTDOWN_REMINDER_DAYS = env_int("OPTDOWN_REMINDER_DAYS", 3, minimum=0)
 
 # The sign-up API (/api/signup, /api/openapi.json): which other sites' pages
 # may call it from a browser (CORS), e.g. "https://www.brand.example". Empty:
@@ -512,6 +518,10 @@ V8_CLIENT_SECRET = env_str("V8_CLIENT_SECRET")
 V8_SCOPES = env_str("V8_SCOPES", ACS_SCOPES)
 V8_IMS_URL = env_str("V8_IMS_URL", "https://ims-na1.adobelogin.com")
 V8_PROFILE_STAGING_SCHEMA = env_str("V8_PROFILE_STAGING_SCHEMA", "nms:recipientStg")
+# The profile field that carries the chosen email frequency to Campaign, as
+# the brand's data model names it (empty: the frequency stays on the site).
+ACS_EMAIL_FREQUENCY_FIELD = env_str("ACS_EMAIL_FREQUENCY_FIELD", "cusEmailFrequency")
+V8_EMAIL_FREQUENCY_ATTRIBUTE = env_str("V8_EMAIL_FREQUENCY_ATTRIBUTE", "emailFrequency")
 # How the v8 backend sends messages: "site" (Django's email, like the local
 # backend) or "rtevent" (nms:rtEvent#PushEvent, Message Center); many v8
 # instances have no transactional REST API.

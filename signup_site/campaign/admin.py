@@ -302,3 +302,7 @@ class PrivacyRequestAdmin(ReadOnlyAdmin):
         "confirmed_at",
     ]
     exclude = ["subscriber"]
+
+
+# Pauses and frequency choices: their own module, registered on import.
+from . import admin_optdown  # noqa: E402, F401

@@ -137,7 +137,7 @@ def may_export(request: HttpRequest) -> bool:
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["masked_email", "status", "language", "created_at", "confirmed_at"]
-    list_filter = ["status", "language"]
+    list_filter = ["status", "language", "email_frequency"]
     # The search box is ours (get_search_results); this only makes Django show it.
     search_fields = ["email"]
     search_help_text = _("An address or its beginning, in any spelling: jane@example.com, jane@")
@@ -149,6 +149,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "masked_person_key",
         "public_id",
         "campaign_pkey",
+        "email_frequency",  # chosen by the person, carried to Campaign by the outbox
         "created_at",
         "confirmed_at",
         "evidence_export",
@@ -162,7 +163,8 @@ class SubscriberAdmin(admin.ModelAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> "_FieldGroups":
         address = "email" if request.user.has_perm(SEE_EMAIL) else "masked_email"
         fields: list[str | list[str] | tuple[str, ...]] = [address, "first_name", "last_name", "language"]
-        fields += ["status", "masked_person_key", "public_id", "campaign_pkey", "created_at", "confirmed_at"]
+        fields += ["email_frequency", "status", "masked_person_key", "public_id", "campaign_pkey"]
+        fields += ["created_at", "confirmed_at"]
         return [*fields, "evidence_export"] if may_export(request) else fields
 
     @admin.display(description=_("email"), ordering="email")

@@ -87,6 +87,8 @@ class ACSConfig:
     connect_timeout: float
     write_timeout: float
     read_timeout: float
+    # The custom field (profileAndServicesExt) for the email frequency; "": none.
+    frequency_field: str = ""
 
     @property
     def base_url(self) -> str:
@@ -119,6 +121,8 @@ class V8Config:
     apply_delay: timedelta
     connect_timeout: float
     read_timeout: float
+    # The nms:recipient attribute for the email frequency; "": none.
+    frequency_attribute: str = ""
 
     @property
     def router_url(self) -> str:
@@ -253,6 +257,7 @@ def acs_config() -> ACSConfig:
         connect_timeout=_seconds("ACS_CONNECT_TIMEOUT_SECONDS"),
         write_timeout=_seconds("ACS_TIMEOUT_SECONDS"),
         read_timeout=_seconds("ACS_READ_TIMEOUT_SECONDS"),
+        frequency_field=settings.ACS_EMAIL_FREQUENCY_FIELD,
     )
 
 
@@ -286,6 +291,7 @@ def v8_config() -> V8Config:
         apply_delay=timedelta(minutes=settings.V8_STAGING_DELAY_MINUTES),
         connect_timeout=_seconds("V8_CONNECT_TIMEOUT_SECONDS"),
         read_timeout=_seconds("V8_READ_TIMEOUT_SECONDS"),
+        frequency_attribute=settings.V8_EMAIL_FREQUENCY_ATTRIBUTE,
     )
 
 

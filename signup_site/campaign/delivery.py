@@ -24,11 +24,11 @@ from .backends.base import Message, ProfileFields
 from .erasure import deliver_erasure
 from .errors import CampaignRejected, ProfileNotFound
 from .mail import send_site_email
-from .models import Change, OptOut, Subscriber
+from .models import Change, OptOut, Pause, Subscriber
 
 logger = logging.getLogger(__name__)
 
-PROFILE_FIELD_NAMES = ("email", "first_name", "last_name", "language", "blacklist_email")
+PROFILE_FIELD_NAMES = ("email", "first_name", "last_name", "language", "blacklist_email", "email_frequency")
 # A subscribe change's payload key: the PKey of the profile the sync before it
 # created (server-side only; the data download leaves it out).
 NEW_PROFILE = "new_profile"
@@ -40,7 +40,9 @@ def active_optouts(subscriber: Subscriber) -> QuerySet[OptOut]:
 
 def is_suppressed(subscriber: Subscriber, topic_slug: str | None = None) -> bool:
     """True when the site must not send this person marketing email
-    (about this topic, when one is named)."""
+    (about this topic, when one is named): an opt-out, or a pause."""
+    if Pause.objects.filter(subscriber=subscriber, ended_at__isnull=True).exists():
+        return True
     scope = Q(topic__isnull=True)
     if topic_slug:
         scope |= Q(topic__slug=topic_slug)

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import ConsentRecord
+from .models import ConsentRecord, OptDownRecord
 
 HEADER = (
     "recorded_at",
@@ -81,3 +81,42 @@ def records_between(first: date, last: date) -> QuerySet[ConsentRecord]:
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     return ConsentRecord.objects.filter(created_at__gte=start, created_at__lt=end)
+
+
+OPTDOWN_HEADER = (
+    "recorded_at",
+    "kind",
+    "subscriber_id",
+    "email",
+    "choice",
+    "previous",
+    "wording",
+    "wording_sha256",
+    "language",
+    "source",
+    "ip_address",
+    "user_agent",
+    "undone_at",
+)
+
+
+def optdown_rows(records: QuerySet[OptDownRecord]) -> Iterator[tuple[str, ...]]:
+    """Opt-down evidence (frequency and pause choices, undos), like `evidence_rows`."""
+    yield OPTDOWN_HEADER
+    for record in records.select_related("subscriber").order_by("created_at", "id").iterator(chunk_size=500):
+        row = (
+            record.created_at.isoformat(),
+            record.kind,
+            record.subscriber.public_id,
+            record.subscriber.email,
+            record.choice,
+            record.previous,
+            record.wording,
+            record.wording_sha256,
+            record.language,
+            record.source,
+            record.ip_address,
+            record.user_agent,
+            record.undone_at.isoformat() if record.undone_at else "",
+        )
+        yield tuple(escape_cell(value) for value in row)

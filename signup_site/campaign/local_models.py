@@ -23,6 +23,7 @@ class LocalProfile(models.Model):
     preferred_language = models.CharField(max_length=16, default="none")
     black_list = models.BooleanField(default=False)
     black_list_email = models.BooleanField(default=False)
+    email_frequency = models.CharField(max_length=32, blank=True)
     created = models.DateTimeField(default=timezone.now)
     last_modified = models.DateTimeField(auto_now=True)
 

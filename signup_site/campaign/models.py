@@ -144,6 +144,7 @@ class Subscriber(models.Model):
     # Campaign's key for the profile, cached server-side; re-resolved by email
     # when Campaign answers "not found".
     campaign_pkey = models.CharField(max_length=254, blank=True)
+    email_frequency = models.CharField(max_length=32, blank=True)  # "": every email (see optdown)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -366,6 +367,7 @@ class PendingEmailChange(models.Model):
 
 from .inbound_models import InboundRequest  # noqa: E402
 from .local_models import LocalMessage, LocalProfile, LocalService, LocalSubscription  # noqa: E402
+from .optdown_models import OptDownRecord, Pause  # noqa: E402
 from .privacy_models import ErasedAddress, PrivacyRequest  # noqa: E402
 
 __all__ = [
@@ -378,7 +380,9 @@ __all__ = [
     "LocalProfile",
     "LocalService",
     "LocalSubscription",
+    "OptDownRecord",
     "OptOut",
+    "Pause",
     "PendingEmailChange",
     "PendingSignup",
     "PrivacyRequest",

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import outbox
+from . import optdown, outbox
 from .delivery import active_optouts
-from .models import Change, OptOut, Subscriber, Topic
+from .models import Change, OptOut, Pause, Subscriber, Topic
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ def opt_out(subscriber: Subscriber, topic: Topic | None, via: OptOut.Via) -> Opt
         if existing:
             return existing
         if topic is None:
+            # For good: a pause on now ends here, and nothing will resume it.
+            optdown.end_pauses_for_good(subscriber)
             change = outbox.record(subscriber, Change.Kind.UPDATE_PROFILE, blacklist_email=True)
         else:
             change = outbox.record(subscriber, Change.Kind.UNSUBSCRIBE, service=topic.service_name)
@@ -87,4 +89,8 @@ def end_optouts(subscriber: Subscriber, topics: list[Topic], by: OptOut.Ended, *
     scope = Q(topic__in=topics)
     if everything:
         scope |= Q(topic__isnull=True)
+        # The confirmation lifts the blacklist a pause set too.
+        Pause.objects.filter(subscriber=subscriber, ended_at__isnull=True).update(
+            ended_at=timezone.now(), ended_by=Pause.Ended.RECONFIRMED
+        )
     active_optouts(subscriber).filter(scope).update(ended_at=timezone.now(), ended_by=by)

@@ -23,11 +23,11 @@ from .addresses import AddressRefused, canonical_address, same_address
 from .backends import get_backend
 from .backends.base import Profile
 from .config import campaign_config
-from .delivery import is_suppressed, remember_pkey
+from .delivery import active_optouts, remember_pkey
 from .email_change import request_email_change
 from .emails import Links, links_context, provided_links, queue_site_email, sent_recently
 from .errors import ProfileNotFound
-from .models import Change, InboundRequest, OptOut, Subscriber, Topic
+from .models import Change, InboundRequest, OptOut, Pause, Subscriber, Topic
 from .optouts import end_optouts, opt_out
 
 PROFILE_FIELDS = ("first_name", "last_name", "language")
@@ -171,8 +171,12 @@ def get_preferences(subscriber: Subscriber) -> Preferences:
         if (state[name] == read[name] if name in state else (name in topic_state) == (name in subscribed))
     }
     pending = undelivered | (delivered - applied)
-    # The site honours an opt-out at once, whatever Campaign reports.
-    stopped_all = stopped_all or is_suppressed(subscriber)
+    # The site honours an opt-out at once, whatever Campaign reports. A pause
+    # sets the same blacklist, but is no unsubscribe: the page shows it itself.
+    paused = Pause.objects.filter(subscriber=subscriber, ended_at__isnull=True).exists()
+    stopped_all = (stopped_all and not paused) or active_optouts(subscriber).filter(
+        topic__isnull=True
+    ).exists()
     waiting = subscriber.email_changes.filter(confirmed_at__isnull=True).order_by("-id").first()
     return Preferences(
         state=Snapshot(topics=frozenset(topic_state), **state),

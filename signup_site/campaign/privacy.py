@@ -35,6 +35,7 @@ from .models import (
     PrivacyRequest,
     Subscriber,
 )
+from .optdown import export_optdown
 from .preferences import offered_topics, read_profile
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
                 }
                 for optout in subscriber.optouts.select_related("topic").order_by("created_at", "id")
             ],
+            "fewer_emails": export_optdown(subscriber),
             "coupons": [
                 {
                     "topic": coupon.topic.service_name,
@@ -193,6 +195,8 @@ def request_erasure(subscriber: Subscriber) -> PrivacyRequest:
         # carries the person's data; the site's evidence of mail sent goes too.
         person.changes.all().delete()
         person.optouts.all().delete()
+        person.optdowns.all().delete()
+        person.pauses.all().delete()
         PendingEmailChange.objects.filter(subscriber=person).delete()
         PendingSignup.objects.filter(subscriber=person).update(first_name="", last_name="")
         for coupon in Coupon.objects.filter(subscriber=person):
@@ -202,7 +206,7 @@ def request_erasure(subscriber: Subscriber) -> PrivacyRequest:
             )
         person.email = _tombstone_email(person)
         person.person_key = "erased:" + hashed
-        person.first_name = person.last_name = person.campaign_pkey = ""
+        person.first_name = person.last_name = person.campaign_pkey = person.email_frequency = ""
         person.status = Subscriber.Status.ERASED
         person.save()
         outbox.record(person, Change.Kind.ERASE_PROFILE, request=request.public_id.hex)

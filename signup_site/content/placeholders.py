@@ -34,6 +34,7 @@ PLACEHOLDERS: dict[str, tuple[str, str | Promise]] = {
     "unsubscribe_url": ("unsubscribeUrl", _("the unsubscribe link")),
     "coupon": ("couponCode", _("the gift coupon's code")),
     "offer_name": ("offerName", _("the special offer's name")),
+    "resume_date": ("resumeDate", _("the day a pause ends, written in the person's language")),
 }
 
 
@@ -65,6 +66,11 @@ MESSAGES: dict[str, MessageSpec] = {
         _("Confirm a new email address"), ("first_name", "confirm_url"), ("confirm_url",)
     ),
     "email-changed": MessageSpec(_("Email address changed (to the old address)"), ("first_name",)),
+    "pause-reminder": MessageSpec(
+        _("A pause ends soon (reminder)"),
+        ("first_name", "resume_date", "preferences_url", "unsubscribe_url"),
+        ("resume_date", "preferences_url"),
+    ),
 }
 
 # `{{` ... `}}` whatever is inside, shortest first: `{{{ x }}}` is refused, not guessed at.

@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 
-from signup_site.campaign import email_change, optouts, preferences, signups
+from signup_site.campaign import email_change, optdown, optouts, preferences, signups
 from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subscriber, Topic
 
 
@@ -34,6 +34,7 @@ class Purpose(StrEnum):
     PREFERENCES = "preferences"
     UNSUBSCRIBE = "unsubscribe"
     EMAIL_CHANGE = "email-change"
+    OPTDOWN = "optdown"  # a fewer-emails or pause result page, and its undo
 
 
 class BadLink(Exception):
@@ -50,6 +51,7 @@ def max_age(purpose: Purpose) -> timedelta:
         Purpose.PREFERENCES: settings.PREFERENCES_LINK_MAX_AGE_DAYS,
         Purpose.UNSUBSCRIBE: settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS,
         Purpose.EMAIL_CHANGE: settings.SIGNUP_CONFIRM_MAX_AGE_DAYS,
+        Purpose.OPTDOWN: settings.UNSUBSCRIBE_LINK_MAX_AGE_DAYS,
     }[purpose]
     return timedelta(days=days)
 
@@ -133,6 +135,7 @@ OPENERS: dict[Purpose, _Opener] = {
     Purpose.EMAIL_CHANGE: _Opener(
         lambda p: email_change.find_email_change(p.get("c")), lambda change: change.subscriber.language
     ),
+    Purpose.OPTDOWN: _Opener(lambda p: optdown.find_record(p.get("r")), lambda r: r.subscriber.language),
 }
 
 

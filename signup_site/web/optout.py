@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +26,7 @@ from signup_site.campaign.optouts import UnsubscribeTarget
 
 from .forms import OptOutReasonForm
 from .links import BadLink, Purpose, bad_link, signed_link
+from .optdown_offer import offer_context
 
 
 @csrf_exempt
@@ -55,6 +57,7 @@ def page(request: HttpRequest, target: UnsubscribeTarget, token: str) -> HttpRes
         "topic_gone": target.topic_gone,
         "token": token,
         "no_choice": request.method == "POST",
+        "optdown": {**offer_context(subscriber), "action": reverse("optout-optdown", args=[token])},
     }
     return render(request, "web/optout.html", context)
 

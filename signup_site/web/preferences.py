@@ -30,6 +30,7 @@ from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subsc
 from . import limits, proof
 from .forms import EmailLinkForm, PreferencesForm
 from .links import Purpose, issued_at, make_token, max_age, signed_link, site_links, use_language_of
+from .optdown_offer import offer_context
 
 SUBSCRIBER_KEY = "prefs_subscriber"
 # When the link that started the session was emailed (its signed timestamp):
@@ -166,10 +167,11 @@ def edit(request: HttpRequest) -> HttpResponse:
     pending_fields = [
         name for name in ("first_name", "last_name", "email", "language") if name in current.pending
     ]
+    optdown_offer = {**offer_context(subscriber), "action": reverse("prefs-optdown"), "can_resume": True}
     return render(
         request,
         "web/prefs_edit.html",
-        {"form": form, "prefs": current, "pending_fields": pending_fields},
+        {"form": form, "prefs": current, "pending_fields": pending_fields, "optdown": optdown_offer},
     )
 
 

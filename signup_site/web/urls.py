@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, health, openapi, optout, preferences, privacy, proof, views
+from . import api, health, openapi, optdown, optout, preferences, privacy, proof, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,9 +15,13 @@ urlpatterns = [
     path("preferences/edit/", preferences.edit, name="prefs-edit"),
     path("preferences/my-data/", privacy.download, name="prefs-download"),
     path("preferences/delete/", privacy.delete, name="prefs-delete"),
+    path("preferences/fewer/", optdown.from_preferences, name="prefs-optdown"),
     path("preferences/email/<str:token>/", preferences.confirm_email, name="prefs-email-confirm"),
     path("preferences/<str:token>/", preferences.page, name="prefs-page"),
     path("unsubscribe/<str:token>/", optout.page, name="optout-page"),
     path("unsubscribe/<str:token>/reason/", optout.reason, name="optout-reason"),
     path("unsubscribe/<str:token>/undo/", optout.undo, name="optout-undo"),
+    path("unsubscribe/<str:token>/fewer/", optdown.from_unsubscribe, name="optout-optdown"),
+    path("fewer/<str:token>/", optdown.result, name="optdown-result"),
+    path("fewer/<str:token>/undo/", optdown.undo, name="optdown-undo"),
 ]

@@ -88,6 +88,19 @@ def test_opt_out_of_all_email_with_blacklist_email(harness: Harness) -> None:
     assert harness.backend.get_profile(pkey).blacklist_email is False
 
 
+def test_the_email_frequency_is_taken_and_leaves_the_rest_alone(harness: Harness) -> None:
+    # Opt down: the frequency travels as the profile field the brand maps
+    # (the local column, ACS's custom field, v8's recipient attribute).
+    pkey = create_or_find(harness)
+    for _ in range(2):  # a repeated delivery reaches the same end state
+        harness.backend.update_profile(pkey, ProfileFields(email_frequency="weekly"))
+    harness.settle()
+    profile = harness.backend.get_profile(pkey)
+    assert (profile.first_name, profile.blacklist_email) == ("Jane", False)
+    if profile.email_frequency is not None:  # where the backend reads it back
+        assert profile.email_frequency == "weekly"
+
+
 def test_send_a_transactional_message(harness: Harness) -> None:
     context = {
         "firstName": "Jane",

@@ -48,6 +48,9 @@ class Profile:
     last_name: str = ""
     language: str = ""  # the site's code, "en" or "es"; "" when Campaign has none
     blacklist_email: bool = False
+    # The email frequency the person chose ("": every email), where the
+    # backend reads it back; None where it does not.
+    email_frequency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class ProfileFields:
     last_name: str | None = None
     language: str | None = None
     blacklist_email: bool | None = None
+    # The chosen email frequency ("": every email), in the field the brand
+    # maps (ACS_EMAIL_FREQUENCY_FIELD, V8_EMAIL_FREQUENCY_ATTRIBUTE).
+    email_frequency: str | None = None
 
     def changed(self) -> dict[str, object]:
         """The fields that are set, by name."""

@@ -31,6 +31,7 @@ def _profile(row: LocalProfile) -> Profile:
         last_name=row.last_name,
         language=from_campaign_language(row.preferred_language),
         blacklist_email=row.black_list_email,
+        email_frequency=row.email_frequency,
     )
 
 
@@ -45,6 +46,8 @@ def _apply(row: LocalProfile, fields: ProfileFields) -> None:
         row.preferred_language = to_campaign_language(fields.language)
     if fields.blacklist_email is not None:
         row.black_list_email = fields.blacklist_email
+    if fields.email_frequency is not None:
+        row.email_frequency = fields.email_frequency
 
 
 class LocalBackend(CampaignBackend):

@@ -33,7 +33,7 @@ WRITABLE_FLAGS = {"blackList", "blackListEmail", "blackListMobile", "blackListPo
 # with Campaign's "cus" prefix, exposed only on /profileAndServicesExt
 # ("Custom resources", "Extending the API"): under /profileAndServices they
 # are unknown properties.
-CUSTOM_FIELDS = {"cusPhone": 32, "cusLoyaltyTier": 20}
+CUSTOM_FIELDS = {"cusPhone": 32, "cusLoyaltyTier": 20, "cusEmailFrequency": 32}
 READ_ONLY = {"PKey", "href", "age", "created", "lastModified", "subscriptions", "cryptedId", "isExternal"}
 EVENT_STATUSES = ("pending", "processing", "processed")
 

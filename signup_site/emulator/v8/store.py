@@ -25,6 +25,8 @@ DEFAULT_SERVICES = {"NEWSLETTER": "Newsletter", "SPECIAL_OFFERS": "Email Special
 RECIPIENT_FIELDS = frozenset(
     {"id", "email", "firstName", "lastName", "language", "blackList", "blackListEmail", "gender", "company"}
     | {"phone", "mobilePhone"}
+    # The instance's extension of nms:recipient: the brand's frequency attribute.
+    | {"emailFrequency"}
 )
 BOOLEAN_FIELDS = frozenset({"blackList", "blackListEmail"})
 

@@ -45,6 +45,9 @@ from .client import ACSClient
 logger = logging.getLogger(__name__)
 
 PROFILES = "/profileAndServices/profile"
+# "Custom resources": custom fields (`cus...`) are written here; it takes the
+# standard fields too.
+EXT_PROFILES = "/profileAndServicesExt/profile"
 SERVICES = "/profileAndServices/service"
 PRIVACY = "/privacy/privacyTool"
 # "Privacy management" (Campaign Standard): the statuses after which nothing of
@@ -91,8 +94,9 @@ def _profile(data: dict[str, Any]) -> Profile:
     )
 
 
-def profile_body(fields: ProfileFields) -> dict[str, Any]:
-    """ACS property names for the fields that are set, and only those."""
+def profile_body(fields: ProfileFields, frequency_field: str = "") -> dict[str, Any]:
+    """ACS property names for the fields that are set, and only those; the
+    email frequency under the brand's custom field, when it maps one."""
     body: dict[str, Any] = {}
     if fields.email is not None:
         body["email"] = fields.email
@@ -104,6 +108,8 @@ def profile_body(fields: ProfileFields) -> dict[str, Any]:
         body["preferredLanguage"] = to_campaign_language(fields.language)
     if fields.blacklist_email is not None:
         body["blackListEmail"] = fields.blacklist_email
+    if fields.email_frequency is not None and frequency_field:
+        body[frequency_field] = fields.email_frequency
     return body
 
 
@@ -171,11 +177,13 @@ class ACSBackend(CampaignBackend):
         return self._remember(data)
 
     def update_profile(self, pkey: str, fields: ProfileFields) -> None:
-        body = profile_body(fields)
-        if body:
-            self.client.request(
-                "PATCH", self._profile_url(pkey), action="profile.patch", json=body, not_found=ProfileNotFound
-            )
+        body = profile_body(fields, self.config.frequency_field)
+        if not body:
+            return
+        url = self._profile_url(pkey)
+        if self.config.frequency_field in body:
+            url = self.client.url(f"{EXT_PROFILES}/{quote(pkey, safe='@')}")
+        self.client.request("PATCH", url, action="profile.patch", json=body, not_found=ProfileNotFound)
 
     # --- services and subscriptions -------------------------------------------
 

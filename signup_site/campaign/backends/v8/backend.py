@@ -97,14 +97,17 @@ def _profile(row: etree._Element) -> Profile:
     )
 
 
-def _attributes(fields: ProfileFields) -> dict[str, object]:
-    """Campaign's attribute names for the fields that are set (not the address)."""
+def _attributes(fields: ProfileFields, frequency_attribute: str = "") -> dict[str, object]:
+    """Campaign's attribute names for the fields that are set (not the
+    address); the email frequency under the brand's attribute, if it maps one."""
     attributes: dict[str, object] = {
         "firstName": fields.first_name,
         "lastName": fields.last_name,
         "language": to_campaign_language(fields.language) if fields.language is not None else None,
         "blackListEmail": fields.blacklist_email,
     }
+    if frequency_attribute:
+        attributes[frequency_attribute] = fields.email_frequency
     return {name: value for name, value in attributes.items() if value is not None}
 
 
@@ -219,7 +222,7 @@ class V8Backend(CampaignBackend):
     def update_profile(self, pkey: str, fields: ProfileFields) -> str | None:
         if not _is_v8_key(pkey):
             raise ProfileNotFound("Not a v8 profile key")
-        attributes = _attributes(fields)
+        attributes = _attributes(fields, self.config.frequency_attribute)
         if fields.email is not None and fields.email != pkey:
             return self._change_address(pkey, fields.email, attributes)
         if attributes:

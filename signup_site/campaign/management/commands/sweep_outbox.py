@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from signup_site.campaign.optdown import sweep_pauses
 from signup_site.campaign.outage import DATABASE_OUTAGE, Backoff
 from signup_site.campaign.outbox import sweep
 from signup_site.campaign.privacy import sweep_evidence
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = (
         "Re-queue outbox changes whose worker died, wake a worker when changes are due, and delete"
-        " erased people's consent evidence past PRIVACY_EVIDENCE_RETENTION_DAYS."
+        " erased people's consent evidence past PRIVACY_EVIDENCE_RETENTION_DAYS, and remind and resume"
+        " paused people when their pause ends."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,6 +47,8 @@ class Command(BaseCommand):
                 due = sweep()
                 # Consent evidence of erased people, past its retention.
                 sweep_evidence()
+                # Pauses ending: their reminder email, then their resumption.
+                sweep_pauses()
             except DATABASE_OUTAGE as error:
                 # Wait the database out rather than exit: nothing else puts
                 # back the changes of a worker that died meanwhile.
