@@ -37,7 +37,3 @@ def current_language() -> str:
 def self_name(code: str) -> str:
     """A language named in itself: "Français" for "fr"."""
     return SELF_NAMES.get(code) or get_language_info(code)["name_local"]
-
-
-def is_right_to_left(code: str) -> bool:
-    return code in settings.LANGUAGES_BIDI or code.split("-")[0] in settings.LANGUAGES_BIDI

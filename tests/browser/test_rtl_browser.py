@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from signup_site.campaign.models import Subscriber, Topic
 from signup_site.web.links import Purpose, make_token
@@ -19,7 +19,7 @@ from tests.helpers import run_worker, sign_up
 from .support import assert_accessible
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "test-results"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def test_arabic_signup_page_is_right_to_left(arabic: Page, site: str) -> None:
 
 
 def test_arabic_preferences_page_is_right_to_left(arabic: Page, site: str, client: Client) -> None:
-    sign_up(client, "layla@example.com", Topic.objects.get(slug="newsletter"), first_name="ليلى", language="ar")
+    sign_up(
+        client, "layla@example.com", Topic.objects.get(slug="newsletter"), first_name="ليلى", language="ar"
+    )
     run_worker()
     confirm = next(url for url in mail.outbox[-1].body.split() if url.startswith(f"{site}/confirm/"))
     assert client.post(confirm.removeprefix(site)).status_code == 200
