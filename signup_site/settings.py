@@ -237,10 +237,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Languages: English and Spanish. The public pages pick ?lang=, then the
-# stored preference (cookie, or the subscriber's own), then Accept-Language.
+# Languages: the seven of the product spec (section 1.5); Arabic is written
+# right to left (templates/base.html reads its bidi flag). The public pages
+# pick ?lang=, then the stored preference (cookie, or the subscriber's own),
+# then Accept-Language. The names here are for the admin; the public switcher
+# names each language in itself (web/languages.py).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("pt-br", _("Portuguese (Brazil)")),
+    ("it", _("Italian")),
+    ("ar", _("Arabic")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SECURE = not DEBUG

@@ -186,3 +186,15 @@ def test_the_copy_buttons_run_no_inline_script(staff: Client, seeded: None) -> N
     assert all("src=" in attributes and not body.strip() for attributes, body in scripts)
     assert "/static/embed-copy.js" in html
     assert staff.get("/static/embed-copy.js").status_code == 200
+
+
+def test_an_arabic_snippet_carries_its_language_and_direction(staff: Client, seeded: None) -> None:
+    """Pasted into a page in another language, the form still reads right to
+    left and is announced in Arabic; its hidden honeypot overflows on the side
+    that does not scroll."""
+    arabic = snippet_of(staff, "ar")
+    assert arabic.startswith('<form method="post" action="http://testserver/api/signup?lang=ar"')
+    assert 'accept-charset="utf-8" lang="ar" dir="rtl">' in arabic
+    assert "inset-inline-start:-10000px" in arabic
+    english = snippet_of(staff, "en")
+    assert 'lang="en">' in english and 'dir="rtl"' not in english

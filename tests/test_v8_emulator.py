@@ -112,6 +112,21 @@ def test_faults_come_with_http_200(v8: V8Emulator) -> None:
     assert (no_auth.status_code, fault_of(no_auth)[:10]) == (200, "XSV-350008")
 
 
+def test_recipient_language_must_be_one_of_adobes_values(v8: V8Emulator) -> None:
+    auth = bearer(v8)
+    # "ar" alone is no value of Campaign's locale list: Arabic comes with a region.
+    for value, accepted in [
+        ("ar", False),
+        ("pt-BR", False),
+        ("ar_sa", True),
+        ("pt_br", True),
+        ("none", True),
+    ]:
+        row = f'<d><recipientStg _key="@email" email="a@example.com" language="{value}"/></d>'
+        response = post(v8, "xtk:session#IngestExt", envelope("xtk:session", "IngestExt", row), **auth)
+        assert ("not valid for the 'language' enumeration" in response.text) is not accepted, value
+
+
 def test_logon_session_needs_its_security_token_and_ends_with_logoff(v8: V8Emulator) -> None:
     login, password = LOGIN
     logon = post(
@@ -335,7 +350,7 @@ def test_emulator_imports_nothing_from_the_client() -> None:
                 module = node.module or ""
                 assert "campaign" not in module, f"{source.name} imports {module}"
                 # The emulator's own shared modules.
-                shared = ("control", "control_input", "gate", "ims", "journal", "pause")
+                shared = ("control", "control_input", "gate", "ims", "journal", "languages", "pause")
                 assert node.level < 2 or module in shared, f"{source.name}: {module}"
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .addresses import mask_address
+from .languages import current_language
 from .public_ids import PublicIdQuerySet, parse_public_id
 
 
@@ -54,6 +54,7 @@ class Topic(models.Model):
         _("offer (English)"),
         max_length=120,
         blank=True,
+        # xgettext:no-python-format (the "%" is a percentage, never formatted)
         help_text=_("What the coupon gives, e.g. 20% off your first order. Translations below."),
     )
     offer_shop_url = models.URLField(
@@ -73,7 +74,7 @@ class Topic(models.Model):
         return self.label
 
     def _translation(self) -> "TopicTranslation | None":
-        language = (get_language() or "en").split("-")[0]
+        language = current_language()
         if language == "en":
             return None
         # Prefetched translations avoid a query per topic on the sign-up page.

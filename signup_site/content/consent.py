@@ -36,10 +36,13 @@ def consent_sha256(text: str) -> str:
 
 
 def wording_language(language: str | None) -> str:
-    """One of the site's languages: `es-mx` reads the Spanish statement."""
+    """One of the site's languages: `es-mx` reads the Spanish statement, `pt-BR` the Brazilian one."""
     codes = [code for code, _name in settings.LANGUAGES]
-    base = (language or "").lower().split("-")[0]
-    return base if base in codes else settings.LANGUAGE_CODE.split("-")[0]
+    tag = (language or "").lower().replace("_", "-")
+    if tag in codes:
+        return tag
+    base = tag.split("-")[0]
+    return base if base in codes else settings.LANGUAGE_CODE
 
 
 def default_wording(language: str) -> Wording:

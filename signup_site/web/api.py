@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
+from signup_site.campaign.languages import current_language
 from signup_site.content.consent import Wording
 
 from .consent import sign_shown
@@ -208,7 +209,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if "language" not in data:
         # A JSON client need not send it: the language it asked for is the one it gets.
         data = data.copy()
-        data["language"] = (get_language() or "en").split("-")[0]
+        data["language"] = current_language()
     submission = submit_signup(request, data)
     if request.content_type == FORM and request.get_preferred_type([JSON, HTML]) == HTML:
         return answer_html(request, submission)

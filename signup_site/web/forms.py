@@ -7,17 +7,17 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
-from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from signup_site.campaign.addresses import AddressRefused, Refusal, canonical_address
+from signup_site.campaign.languages import current_language, self_name
 from signup_site.campaign.models import OptOut, Topic
 from signup_site.campaign.signups import signup_topics
 
 
 def language_choices() -> list[tuple[str, str]]:
     """Each language named in itself, so a person finds theirs whatever the page's language."""
-    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+    return [(code, self_name(code)) for code, _name in settings.LANGUAGES]
 
 
 def topic_label(topic: Topic) -> str:
@@ -135,7 +135,7 @@ class SignupForm(PersonForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = signup_topics()  # type: ignore[attr-defined]
-        self.fields["language"].initial = (get_language() or "en").split("-")[0]
+        self.fields["language"].initial = current_language()
 
 
 class PreferencesForm(PersonForm):

@@ -21,9 +21,25 @@ from datetime import timedelta
 
 from ..errors import CampaignRejected
 
-# Campaign's preferredLanguage enumeration values for the site's languages.
-CAMPAIGN_LANGUAGES = {"en": "en_us", "es": "es_es"}
+# The value of Campaign's language enumeration (ACS `preferredLanguage`, v8
+# `nms:recipient/@language`: Campaign's locale list, see
+# signup_site/emulator/languages.py for Adobe's page) sent for each of the
+# site's languages. The enumeration has no region-free Arabic: Arabic goes as
+# ar_sa, one documented value, since the site writes Modern Standard Arabic
+# for every region; any ar_* reads back as Arabic.
+CAMPAIGN_LANGUAGES = {
+    "en": "en_us",
+    "es": "es_es",
+    "fr": "fr_fr",
+    "de": "de_de",
+    "pt-br": "pt_br",
+    "it": "it_it",
+    "ar": "ar_sa",
+}
 SITE_LANGUAGES = {value: key for key, value in CAMPAIGN_LANGUAGES.items()}
+# A regional variant a marketer set in Campaign (en_gb, es_mx, fr_ca, pt_pt,
+# ar_ae...) reads back as the site's language of that family.
+SITE_LANGUAGE_FAMILIES = {value.split("_")[0]: key for key, value in CAMPAIGN_LANGUAGES.items()}
 
 
 def to_campaign_language(language: str) -> str:
@@ -31,7 +47,8 @@ def to_campaign_language(language: str) -> str:
 
 
 def from_campaign_language(value: str | None) -> str:
-    return SITE_LANGUAGES.get(value or "", "")
+    value = (value or "").lower()
+    return SITE_LANGUAGES.get(value) or SITE_LANGUAGE_FAMILIES.get(value.split("_")[0], "")
 
 
 @dataclass(frozen=True)
@@ -46,7 +63,7 @@ class Profile:
     email: str
     first_name: str = ""
     last_name: str = ""
-    language: str = ""  # the site's code, "en" or "es"; "" when Campaign has none
+    language: str = ""  # the site's code ("en", "pt-br"...); "" when Campaign has none
     blacklist_email: bool = False
     # The email frequency the person chose ("": every email), where the
     # backend reads it back; None where it does not.

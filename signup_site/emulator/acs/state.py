@@ -19,11 +19,12 @@ from django.conf import settings
 
 from ..control import Controls, Fault, Knob
 from ..control_input import BadControl
+from ..languages import LOCALES
 
 SEED_SERVICES = [("NEWSLETTER", "Newsletter"), ("SPECIAL_OFFERS", "Email Special Offers")]
 DEFAULT_LINE_COUNT = 25
-# The preferredLanguage enumeration (a subset of Campaign's).
-LANGUAGES = {"none", "en_us", "en_gb", "es_es", "fr_fr", "de_de", "it_it", "nl_nl", "pt_br", "ja_jp"}
+# The preferredLanguage enumeration, all of Adobe's documented values.
+LANGUAGES = LOCALES
 GENDERS = {"unknown", "male", "female"}
 ENUMERATIONS = {"preferredLanguage": LANGUAGES, "gender": GENDERS}
 WRITABLE_TEXT = {"email": 255, "firstName": 30, "lastName": 50, "middleName": 30, "title": 50, "phone": 32}

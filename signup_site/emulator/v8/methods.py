@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from ..languages import LOCALES
 from . import privacy, schemas, xtk
 from .store import RECIPIENT_FIELDS, STORE, Staged, configured_logins, normalise
 from .xml import Call, Fault, executing, local_name, reading_parameters, response
@@ -74,6 +75,11 @@ def _staged_attributes(call: Call, doc: etree._Element) -> tuple[str, tuple[str,
         unknown = sorted(set(attributes) - RECIPIENT_FIELDS)
         if unknown:
             raise executing(call, f"XTK-170000 Unknown attribute '{unknown[0]}' in schema '{schema}'.")
+        language = attributes.get("language", "")
+        if language and language not in LOCALES:
+            raise executing(
+                call, f"XTK-170006 The value '{language}' is not valid for the 'language' enumeration."
+            )
         attributes = normalise(attributes)
     key = tuple(part.strip().removeprefix("@") for part in doc.get("_key", "").split(",") if part.strip())
     missing = [name for name in key if not attributes.get(name)]
