@@ -2,6 +2,7 @@
 and axe audits."""
 
 import re
+from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
@@ -52,20 +53,33 @@ def type_into(page: Page, selector: str, text: str, *, replace: bool = False) ->
     page.keyboard.type(text)
 
 
+def _violation_report(url: str, violations: list[dict[str, Any]], what: str) -> str:
+    lines = [f"axe found {len(violations)} {what} on {url}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            targets = ", ".join(" ".join(t) if isinstance(t, list) else t for t in node["target"])
+            summary = " ".join(str(node.get("failureSummary", "")).split())
+            lines.append(f"    at {targets}: {summary[:300]}")
+    return "\n".join(lines)
+
+
 def assert_accessible(page: Page) -> None:
     """axe-core finds no serious or critical violation on the page as it is now."""
     results = _axe.run(page)
     failing = [v for v in results.response["violations"] if v.get("impact") in FAILING_IMPACTS]
     if failing:
-        lines = [f"axe found {len(failing)} serious or critical violation(s) on {page.url}:"]
-        for violation in failing:
-            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
-            lines.append(f"  {violation['helpUrl']}")
-            for node in violation["nodes"]:
-                targets = ", ".join(" ".join(t) if isinstance(t, list) else t for t in node["target"])
-                summary = " ".join(str(node.get("failureSummary", "")).split())
-                lines.append(f"    at {targets}: {summary[:300]}")
-        raise AssertionError("\n".join(lines))
+        raise AssertionError(_violation_report(page.url, failing, "serious or critical violation(s)"))
+
+
+def assert_no_axe_violations(page: Page, where: str = "") -> None:
+    """axe-core finds no violation at all, of any impact (minor and moderate
+    too), on the page as it is now. `where` names the page in the failure."""
+    results = _axe.run(page)
+    violations = results.response["violations"]
+    if violations:
+        raise AssertionError(_violation_report(where or page.url, violations, "violation(s)"))
 
 
 URL = re.compile(r"https?://[^\s\"<>]+")
