@@ -44,6 +44,40 @@ def tab_to(page: Page, selector: str, *, backwards: bool = False, limit: int = 3
     raise AssertionError(f"{key} never reached {selector}; it stopped on:\n  " + "\n  ".join(stops))
 
 
+FOCUS_OUTLINE = """() => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return {style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+            shown: box.width > 0 && box.height > 0 && style.visibility !== "hidden"};
+}"""
+
+
+def assert_focus_visible(page: Page) -> None:
+    """The focused element shows the site's focus indicator: a solid outline
+    at least 3 px wide (static/site.css), on an element that is on screen."""
+    style = page.evaluate(FOCUS_OUTLINE)
+    where = focus_description(page)
+    assert style is not None, "nothing has the focus"
+    assert style["shown"], f"the focus is on {where}, which is not on screen"
+    assert style["style"] == "solid" and style["width"] >= 3, (
+        f"no visible focus indicator on {where}: {style}"
+    )
+
+
+def tab_visibly_to(page: Page, selector: str, *, backwards: bool = False, limit: int = 30) -> None:
+    """`tab_to`, asserting at every stop on the way that the focus can be seen."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        assert_focus_visible(page)
+        if is_focused(page, selector):
+            return
+    raise AssertionError(f"{key} never reached {selector}")
+
+
 def type_into(page: Page, selector: str, text: str, *, replace: bool = False) -> None:
     """Tab to a text field and type, replacing what is there if asked."""
     tab_to(page, selector)

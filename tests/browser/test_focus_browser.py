@@ -29,6 +29,7 @@ CONTROLS = {
     "text input": "#id_email",
     "select": "#id_language",
     "checkbox": "input[type=checkbox][name=topics]",
+    "proof-of-work checkbox": ".altcha input[type=checkbox]",
     "button": "main form button[type=submit]",
     "link": "footer a",
     "language link": "header nav a",
