@@ -16,9 +16,11 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.db import OperationalError
+from django.shortcuts import render
 from django.test import Client, RequestFactory
 from django.utils import translation
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from signup_site.campaign.models import PendingSignup, Subscriber, Topic
 from signup_site.web import errors
@@ -30,7 +32,10 @@ from .support import assert_no_axe_violations, link_in
 ERRORS = ".error-summary[role=alert]"
 STATUS = "[role=status]"
 REASON = "form[action$='/reason/']"
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+WIDTHS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
 LANGUAGES = [code for code, _name in django_settings.LANGUAGES]
 # Accept-Language as a browser set to that language sends it.
 BROWSER_LOCALE = {"pt-br": "pt-BR"}
@@ -104,12 +109,22 @@ class Audit:
 
 
 def rendered_error(status: int, language: str) -> str:
+    """An error page as the site's handlers render it (500, 503 while our
+    database is unreachable, 400), or the preferences page's 503 while
+    Campaign is down."""
     request = RequestFactory().get("/")
     with translation.override(language):
-        if status == 500:
+        if status == 503:
+            try:
+                raise OperationalError("the database is unreachable")
+            except OperationalError:
+                response = errors.server_error(request)
+        elif status == 500:
             response = errors.server_error(request)
+        elif status == 400:
+            response = errors.bad_request(request)
         else:
-            response = errors.not_found(request) if status == 404 else errors.bad_request(request)
+            response = render(request, "web/prefs_unavailable.html", status=503)
     return response.content.decode()
 
 
@@ -164,7 +179,9 @@ def test_every_public_page_has_no_axe_violation(
     audit.visit("bad link", "/confirm/not-a-real-token/")
     audit.visit("404", "/no-such-page/")
     audit.serve("error 500", "/error-500/", rendered_error(500, language), 500)
+    audit.serve("error 503", "/error-503/", rendered_error(503, language), 503)
     audit.serve("error 400", "/error-400/", rendered_error(400, language), 400)
+    audit.serve("Campaign unavailable", "/campaign-down/", rendered_error(0, language), 503)
 
     # The privacy pages end with the person erased.
     audit.visit("delete my data", "/preferences/delete/")

@@ -4,12 +4,12 @@ an email, headers and plain text opened, scroll only up and down."""
 from pathlib import Path
 
 from django.test import Client
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from signup_site.campaign.models import Topic
 from tests.helpers import run_worker, sign_up
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 # A long address with no place to break, as a person may type.
 LONG_ADDRESS = "firstname.middlename.lastname.department@subdomain.example-company.example"
 
