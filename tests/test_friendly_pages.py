@@ -132,3 +132,18 @@ def test_a_csrf_failure_never_links_to_another_site() -> None:
     assert response.status_code == 403
     assert "evil.example" not in html
     assert 'href="/preferences/"' in html
+
+
+def test_under_debug_a_missing_slash_still_redirects(client: Client, settings: object) -> None:
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    response = client.get("/signup")
+    assert response.status_code == 301
+    assert response["Location"] == "/signup/"
+
+
+def test_a_views_own_404_response_is_left_as_it_is(client: Client, settings: object) -> None:
+    """A logo that is not there is an empty 404 (an image, not a page for people)."""
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    response = client.get("/brand/logo/0123456789abcdef.png")
+    assert response.status_code == 404
+    assert response.content == b""
