@@ -572,10 +572,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_link_tokens": {"()": "signup_site.ops.logs.RedactLinkTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # Django names the path of each refused request, and ours carry link tokens.
+        "django.request": {"filters": ["no_link_tokens"]},
+        "django.security.csrf": {"filters": ["no_link_tokens"]},
+        "django.server": {"level": "WARNING", "filters": ["no_link_tokens"]},
         # Failed logins and lockouts are warnings (usernames and addresses
         # masked); axes' start banner and housekeeping are not worth a line.
         "axes": {"level": "WARNING"},
