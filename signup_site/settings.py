@@ -104,6 +104,9 @@ def env_origins(name: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# Under DEBUG a missing page is the site's own 404 (web.errors.FriendlyNotFoundMiddleware);
+# true brings back Django's technical 404, which lists the URL patterns.
+TECHNICAL_404 = env_bool("DJANGO_TECHNICAL_404", False)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-never-used-in-production"  # noqa: S105 (DEBUG only)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
@@ -114,6 +117,7 @@ SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+CSRF_FAILURE_VIEW = "signup_site.web.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -146,6 +150,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "signup_site.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside CommonMiddleware, so that APPEND_SLASH still redirects a 404 it answers.
+    "signup_site.web.errors.FriendlyNotFoundMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -587,10 +593,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_link_tokens": {"()": "signup_site.ops.logs.RedactLinkTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # Django names the path of each refused request, and ours carry link tokens.
+        "django.request": {"filters": ["no_link_tokens"]},
+        "django.security.csrf": {"filters": ["no_link_tokens"]},
+        "django.server": {"level": "WARNING", "filters": ["no_link_tokens"]},
         # Failed logins and lockouts are warnings (usernames and addresses
         # masked); axes' start banner and housekeeping are not worth a line.
         "axes": {"level": "WARNING"},

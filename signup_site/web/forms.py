@@ -100,17 +100,26 @@ class PersonForm(EmailForm):
         max_length=30,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={
+            "max_length": _("First name can be at most %(limit_value)d characters; you typed %(show_value)d.")
+        },
     )
     last_name = forms.CharField(
         label=_("Last name"),
         max_length=50,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={
+            "max_length": _("Last name can be at most %(limit_value)d characters; you typed %(show_value)d.")
+        },
     )
     language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=language_choices,
-        error_messages={"invalid_choice": _("Choose a language from the list")},
+        error_messages={
+            "required": _("Choose your preferred language"),
+            "invalid_choice": _("Choose a language from the list"),
+        },
     )
 
     def clean_first_name(self) -> str:
@@ -129,6 +138,7 @@ class SignupForm(PersonForm):
             "required": _("Choose at least one kind of email"),
             "invalid_choice": _("Choose from the emails listed"),
             "invalid_pk_value": _("Choose from the emails listed"),
+            "invalid_list": _("Choose from the emails listed"),
         },
     )
 
@@ -150,7 +160,10 @@ class PreferencesForm(PersonForm):
         label=_("Emails you receive"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Choose from the emails listed")},
+        error_messages={
+            "invalid_choice": _("Choose from the emails listed"),
+            "invalid_list": _("Choose from the emails listed"),
+        },
     )
 
     def __init__(
@@ -188,4 +201,9 @@ class OptOutReasonForm(forms.Form):
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _(
+                "Your message can be at most %(limit_value)d characters; you typed %(show_value)d."
+            )
+        },
     )
