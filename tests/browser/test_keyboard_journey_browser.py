@@ -1,7 +1,7 @@
 """The whole journey by keyboard alone (Tab, Shift+Tab, Space, Enter and the
 arrows: no click), with the focus visible at every stop: sign up, confirm from
 the development mailbox, open the preferences, change a topic and save,
-unsubscribe, and undo."""
+opt down to a weekly digest and undo, unsubscribe, and undo."""
 
 from pathlib import Path
 
@@ -38,9 +38,16 @@ def open_from_mailbox(page: Page, site: str, subject: str, link: str) -> None:
 
 
 def opt_down(page: Page) -> None:
-    """Fewer emails, or a pause, instead of leaving (being added to the
-    preferences and unsubscribe pages): its keyboard steps go here, between
-    changing a topic and unsubscribing, once the pages offer it."""
+    """Fewer emails instead of leaving, from the preferences page: the weekly
+    digest, its result page, and Undo, all by keyboard."""
+    follow(page, "form[action='/preferences/fewer/'] button[name=frequency][value=weekly]")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your email frequency is saved")
+    run_worker()
+    assert LocalProfile.objects.get(email=EMAIL).email_frequency == "weekly"
+    follow(page, "form[action$='/undo/'] button")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Undone")
+    run_worker()
+    assert LocalProfile.objects.get(email=EMAIL).email_frequency == ""
 
 
 def test_the_whole_journey_by_keyboard_with_the_focus_always_visible(
@@ -83,7 +90,7 @@ def test_the_whole_journey_by_keyboard_with_the_focus_always_visible(
     mail.outbox.clear()
     open_from_mailbox(page, site, "Welcome", "Unsubscribe")
     expect(page.get_by_role("heading", level=1)).to_have_text("Unsubscribe")
-    follow(page, "main form button[type=submit]")
+    follow(page, "main form button[name=scope][value=all]")
     expect(page.get_by_role("heading", level=1)).to_have_text("You are unsubscribed")
     run_worker()
     assert LocalProfile.objects.get(email=EMAIL).black_list_email is True
