@@ -32,6 +32,9 @@ from .support import assert_no_axe_violations, link_in
 ERRORS = ".error-summary[role=alert]"
 STATUS = "[role=status]"
 REASON = "form[action$='/reason/']"
+FEWER = "main form[action$='/fewer/']"
+UNSUBSCRIBE = "main form:has(button[name=scope])"
+UNDO = "form[action$='/undo/']"
 WIDTHS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 900},
     "phone": {"width": 390, "height": 844},
@@ -164,6 +167,8 @@ def test_every_public_page_has_no_axe_violation(
     audit.submit("preferences with errors", shows=ERRORS, first_name="x" * 40)
     audit.submit("preferences updated", shows=STATUS, first_name="Anita")
     audit.submit("preferences, new address pending", shows=STATUS, email="ana.new@example.com")
+    audit.submit("fewer emails chosen", form=FEWER, button="[name=frequency][value=weekly]", shows=UNDO)
+    audit.submit("fewer emails undone", form=UNDO, shows="h1")
     run_worker()
     change = next(m for m in reversed(mail.outbox) if "/preferences/email/" in str(m.body))
     audit.visit("email change confirm", link_in(change, site, "/preferences/email/"))
@@ -171,10 +176,15 @@ def test_every_public_page_has_no_axe_violation(
     audit.visit("delete my data", "/preferences/delete/")
 
     audit.visit("unsubscribe", site_links.unsubscribe_url(ana, offers))
-    audit.submit("goodbye", shows=REASON)
+    audit.submit("paused", form=FEWER, button="[name=days]", shows=UNDO)
+    audit.page.goto(site_links.preferences_url(ana))
+    audit.check("preferences while paused", shows=FEWER + " [name=resume]")
+    audit.submit("pause undone", form=FEWER, button="[name=resume]", shows="h1")
+    audit.visit("unsubscribe", site_links.unsubscribe_url(ana, offers))
+    audit.submit("goodbye", form=UNSUBSCRIBE, shows=REASON)
     audit.submit("reason with errors", form=REASON, shows=ERRORS, reason_text="x" * 1001)
     audit.submit("reason thanks", form=REASON, shows=".alert-success[role=status]", reason_text="")
-    audit.submit("undo", form="form[action$='/undo/']", shows="h1")
+    audit.submit("undo", form=UNDO, shows="h1")
 
     audit.visit("bad link", "/confirm/not-a-real-token/")
     audit.visit("404", "/no-such-page/")
