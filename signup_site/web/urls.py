@@ -15,9 +15,12 @@ urlpatterns = [
     path("preferences/edit/", preferences.edit, name="prefs-edit"),
     path("preferences/my-data/", privacy.download, name="prefs-download"),
     path("preferences/delete/", privacy.delete, name="prefs-delete"),
+    path("preferences/unsubscribe/", preferences.unsubscribe_all, name="prefs-unsubscribe-all"),
     path("preferences/email/<str:token>/", preferences.confirm_email, name="prefs-email-confirm"),
     path("preferences/<str:token>/", preferences.page, name="prefs-page"),
     path("unsubscribe/<str:token>/", optout.page, name="optout-page"),
     path("unsubscribe/<str:token>/reason/", optout.reason, name="optout-reason"),
     path("unsubscribe/<str:token>/undo/", optout.undo, name="optout-undo"),
+    path("unsubscribe/<str:token>/done/<str:result>/", optout.result, name="optout-result"),
+    path("unsubscribe/<str:token>/preferences/", optout.preferences, name="optout-preferences"),
 ]
