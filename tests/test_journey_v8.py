@@ -122,4 +122,9 @@ def test_journey_on_v8(
         "Smith",
         "1",
     )
-    assert "You have unsubscribed from all our emails" in preferences_page(client)
+    html = preferences_page(client)
+    assert "You have unsubscribed from all our emails" in html
+    # Topics are not shown as if they were still sent (issue 14), and cannot be ticked.
+    assert checked_topics(html) == set()
+    assert all(" disabled" in box for box in re.findall(r'<input[^>]*name="topics"[^>]*>', html))
+    assert "Subscribe me again" in html
