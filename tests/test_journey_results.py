@@ -244,3 +244,16 @@ def test_the_goodbye_link_minted_on_the_preferences_page_keeps_the_age_of_the_em
     response = elsewhere.post("/preferences/my-data/")
     assert "attachment" not in response.get("Content-Disposition", "")
     assert "We sent you a fresh link" in html_of(response)
+
+
+def test_blacklisted_in_campaign_alone_the_page_is_honest_too(client: Client, sam: Subscriber) -> None:
+    """Campaign says blackListEmail (an operator, a bounce) with no opt-out
+    here: the page shows it, and a forged tick subscribes no one."""
+    LocalProfile.objects.update(black_list_email=True)
+    page = open_preferences(client)
+    assert "Subscribe me again" in page
+    assert checked_topics(page) == set()
+    changes_before = Change.objects.count()
+    response = client.post("/preferences/edit/", form_data(page, topics=["NEWSLETTER", "SPECIAL_OFFERS"]))
+    assert "Subscribed to" not in html_of(client.get(response["Location"]))
+    assert Change.objects.count() == changes_before

@@ -57,9 +57,22 @@ SHOWN_SALT = "signup_site.preferences.shown"
 SHOWN_MAX_AGE_SECONDS = 24 * 3600
 
 
-def sign_shown(subscriber: Subscriber, shown: prefs.Snapshot) -> str:
-    """What the page showed this person, for the form to carry."""
-    return signing.dumps({"s": subscriber.public_id.hex, "shown": shown.as_dict()}, salt=SHOWN_SALT)
+def sign_shown(subscriber: Subscriber, shown: prefs.Snapshot, *, stopped: bool = False) -> str:
+    """What the page showed this person, for the form to carry; `stopped`:
+    it showed them unsubscribed from all email (topics disabled)."""
+    data: dict[str, object] = {"s": subscriber.public_id.hex, "shown": shown.as_dict()}
+    if stopped:
+        data["stopped"] = True
+    return signing.dumps(data, salt=SHOWN_SALT)
+
+
+def shown_stopped(value: str) -> bool:
+    """Whether the (genuine) snapshot a form carried showed the person
+    unsubscribed from all email, as Campaign may say with no opt-out here."""
+    try:
+        return signing.loads(value, salt=SHOWN_SALT, max_age=SHOWN_MAX_AGE_SECONDS).get("stopped") is True
+    except (signing.BadSignature, AttributeError, ValueError):
+        return False
 
 
 def read_shown(subscriber: Subscriber, value: str) -> prefs.Snapshot | None:
@@ -138,9 +151,8 @@ def edit(request: HttpRequest) -> HttpResponse:
     if shown is not None:
         # Compared with what the page showed, so an update is accepted (and
         # queued) even while Campaign cannot be read.
-        form = PreferencesForm(
-            request.POST, topics=prefs.offered_topics(), stopped_all=is_suppressed(subscriber)
-        )
+        stopped = is_suppressed(subscriber) or shown_stopped(request.POST["shown"])
+        form = PreferencesForm(request.POST, topics=prefs.offered_topics(), stopped_all=stopped)
         if form.is_valid():
             data = form.cleaned_data
             if not same_address(data["email"], shown.email):
@@ -157,7 +169,7 @@ def edit(request: HttpRequest) -> HttpResponse:
                 language=data["language"],
                 # Unsubscribed from all: the boxes were disabled, and a ticked
                 # one (a forged POST) would subscribe no one.
-                topics=shown.topics if is_suppressed(subscriber) else frozenset(data["topics"]),
+                topics=shown.topics if stopped else frozenset(data["topics"]),
             )
             result = prefs.update_preferences(subscriber, shown, submitted, site_links)
             lines = _summary(result) or [_("Nothing changed.")]
@@ -178,7 +190,11 @@ def edit(request: HttpRequest) -> HttpResponse:
         state = prefs.Snapshot(**{**vars(state), "topics": frozenset()})
     if form is None:
         form = PreferencesForm(
-            initial={**vars(state), "topics": sorted(state.topics), "shown": sign_shown(subscriber, state)},
+            initial={
+                **vars(state),
+                "topics": sorted(state.topics),
+                "shown": sign_shown(subscriber, state, stopped=current.stopped_all),
+            },
             topics=current.topics,
             pending=current.pending,
             stopped_all=current.stopped_all,
