@@ -48,13 +48,14 @@ def test_goodbye_page_switches_language_and_survives_back(page: Page, site: str,
 
     with page.expect_navigation():
         page.get_by_role("link", name="Gestiona tus preferencias de correo").click()
+    expect(page).to_have_url(f"{site}/preferences/")
     page.go_back()
-    assert page.url.startswith(goodbye)
+    expect(page).to_have_url(f"{goodbye}?lang=es")
     expect(heading).to_have_text("Te has dado de baja")
     page.reload()
     expect(heading).to_have_text("Te has dado de baja")
     page.go_back()
-    assert page.url == goodbye
+    expect(page).to_have_url(goodbye)
     expect(heading).to_have_text("Te has dado de baja")
 
 
