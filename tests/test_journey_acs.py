@@ -3,6 +3,7 @@ test client, the worker run in the test, and the real `acs` client talking
 over HTTP to the ACS emulator on the live server. Assertions are on what
 reached "Campaign" (the emulator's state and request log)."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -103,7 +104,7 @@ def walk_the_journey(site: RecordingClient, emulator: Emulator) -> None:
         "topics": ["NEWSLETTER", "SPECIAL_OFFERS"],
         "shown": shown_in(html_of(page)),
     }
-    assert site.post("/preferences/edit/", form).status_code == 302
+    assert site.post("/preferences/edit/", form).status_code == 303
     emulator.clear_log()
     run_worker()
     assert emulator.calls() == ["PATCH profile/{PKey}"]
@@ -115,7 +116,7 @@ def walk_the_journey(site: RecordingClient, emulator: Emulator) -> None:
     assert site.get(unsubscribe).status_code == 200
     run_worker()
     assert emulator.subscriptions("jane@example.com") == ["NEWSLETTER", "SPECIAL_OFFERS"]
-    assert site.post(unsubscribe, {"scope": "topic"}).status_code == 200
+    assert site.post(unsubscribe, {"scope": "topic"}).status_code == 303
     emulator.clear_log()
     run_worker()
     assert emulator.subscriptions("jane@example.com") == ["NEWSLETTER"]
@@ -134,6 +135,11 @@ def walk_the_journey(site: RecordingClient, emulator: Emulator) -> None:
     assert emulator.log("acs")[-1]["body"] == {"blackListEmail": True}
     [profile] = emulator.profiles("jane@example.com")
     assert (profile["lastName"], profile["blackListEmail"]) == ("Smith", True)
+    # The preferences page no longer shows topics as if they were still sent (issue 14).
+    stopped = html_of(site.get("/preferences/edit/"))
+    assert "Subscribe me again" in stopped
+    boxes = re.findall(r'<input[^>]*name="topics"[^>]*>', stopped)
+    assert boxes and all(" disabled" in box and " checked" not in box for box in boxes)
 
 
 def test_whole_journey_on_acs(site: RecordingClient, emulator: Emulator) -> None:

@@ -97,7 +97,7 @@ def test_journey_on_v8(
         "shown": shown_in(html),
     }
     response = client.post("/preferences/edit/", {**form, "topics": ["SPECIAL_OFFERS", "NEWSLETTER"]})
-    assert response.status_code == 302
+    assert response.status_code == 303
     run_worker()
     assert not Change.objects.exclude(status=Change.Status.DONE).exists()
     html = preferences_page(client)
@@ -112,7 +112,7 @@ def test_journey_on_v8(
 
     # Opt out of everything (the "all email" link): blackListEmail through IngestExt.
     everything = f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=Subscriber.objects.get().public_id.hex)}/"
-    assert client.post(everything, {"scope": "all"}).status_code == 200
+    assert client.post(everything, {"scope": "all"}).status_code == 303
     run_worker()
     assert emulator.actions()[-1] == "xtk:session#IngestExt"
     emulator.replicate()
@@ -122,4 +122,9 @@ def test_journey_on_v8(
         "Smith",
         "1",
     )
-    assert "You have unsubscribed from all our emails" in preferences_page(client)
+    html = preferences_page(client)
+    assert "You have unsubscribed from all our emails" in html
+    # Topics are not shown as if they were still sent (issue 14), and cannot be ticked.
+    assert checked_topics(html) == set()
+    assert all(" disabled" in box for box in re.findall(r'<input[^>]*name="topics"[^>]*>', html))
+    assert "Subscribe me again" in html

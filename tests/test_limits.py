@@ -88,7 +88,7 @@ def test_email_change_flood_to_one_victim_is_limited(
     }
     data |= {"email": "victim@example.org", "topics": ["NEWSLETTER"]}
     statuses = [client.post("/preferences/edit/", data).status_code for _ in range(30)]
-    assert statuses.count(302) == settings.LIMIT_MAILBOX_PER_DAY
+    assert statuses.count(303) == settings.LIMIT_MAILBOX_PER_DAY
     assert emails_to("victim@example.org") == settings.LIMIT_MAILBOX_PER_DAY
     refused = client.post("/preferences/edit/", data)
     assert refused.status_code == 429

@@ -108,7 +108,7 @@ def test_outbox_figures_match_the_database(token: str, client: Client, newslette
     delivered = Change.objects.filter(status=Change.Status.DONE).count()
     assert delivered > 0
     unsubscribe = link_in(mail.outbox[-1], "/unsubscribe/")
-    assert client.post(unsubscribe, {"scope": "all"}).status_code == 200
+    assert client.post(unsubscribe, {"scope": "all"}).status_code == 303
     optout = OptOut.objects.get()
     OptOut.objects.filter(pk=optout.pk).update(created_at=timezone.now() - timedelta(hours=30))
     assert optout.change_id is not None

@@ -80,7 +80,7 @@ def test_update_patches_only_changed_fields_and_topics(
     response = client.post(
         "/preferences/edit/", form_data(page, last_name="Smith", topics=["SPECIAL_OFFERS"])
     )
-    assert response.status_code == 302
+    assert response.status_code == 303  # Post/Redirect/Get
     run_worker()
 
     updates = [
@@ -197,7 +197,7 @@ def test_campaign_unreachable_gives_503_and_keeps_the_update(
 
     # The form the person already had open still goes through, and is kept.
     response = client.post("/preferences/edit/", form_data(opened, last_name="Kept"))
-    assert response.status_code == 302
+    assert response.status_code == 303
     page = client.get("/preferences/edit/")
     assert page.status_code == 503
     assert "Updated your last name." in html_of(page)
@@ -218,10 +218,10 @@ def test_a_second_update_sent_while_campaign_is_down_is_kept_too(
     opened = open_preferences(client)
     settings.CAMPAIGN_BACKEND = "tests.backends.DownBackend"
     reset_backends()
-    assert client.post("/preferences/edit/", form_data(opened, last_name="First")).status_code == 302
+    assert client.post("/preferences/edit/", form_data(opened, last_name="First")).status_code == 303
     assert client.get("/preferences/edit/").status_code == 503
     second = client.post("/preferences/edit/", form_data(opened, last_name="First", first_name="Second"))
-    assert second.status_code == 302
+    assert second.status_code == 303
     assert "Updated your first name." in html_of(client.get("/preferences/edit/"))
 
     settings.CAMPAIGN_BACKEND = "local"

@@ -167,9 +167,19 @@ class PreferencesForm(PersonForm):
     )
 
     def __init__(
-        self, *args: Any, topics: tuple[Topic, ...] = (), pending: frozenset[str] = frozenset(), **kwargs: Any
+        self,
+        *args: Any,
+        topics: tuple[Topic, ...] = (),
+        pending: frozenset[str] = frozenset(),
+        stopped_all: bool = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if stopped_all:
+            self.fields["topics"].disabled = True
+            self.fields["topics"].help_text = _(
+                "You have unsubscribed from all our emails, so none of these are sent to you."
+            )
         self.fields["email"].help_text = _(
             "If you change it, we will email the new address a link to confirm it."
         )

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from signup_site.campaign import email_change, optdown, optouts, preferences, signups
-from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subscriber, Topic
+from signup_site.campaign.models import OptOut, PendingEmailChange, PendingSignup, Subscriber, Topic
 
 
 class Purpose(StrEnum):
@@ -85,6 +85,42 @@ def issued_at(token: str) -> float | None:
         return float(signing.b62_decode(timestamp))
     except ValueError:
         return None
+
+
+def link_issued(purpose: Purpose, token: str) -> float | None:
+    """When the email that brought this token was sent: its signed timestamp,
+    or the earlier time it carries (`i`) when the site minted it on a page the
+    person reached from an older link, so minting never makes a link younger."""
+    issued = issued_at(token)
+    carried = read_token(purpose, token).get("i")
+    try:
+        return min(issued, float(carried)) if issued is not None and carried is not None else issued
+    except (TypeError, ValueError):
+        return issued
+
+
+GOODBYE_SALT = "signup_site.links.goodbye"
+# The goodbye page is for the moment after the button: reloading it, switching
+# its language, coming Back to it. Later, the unsubscribe link shows its page.
+GOODBYE_MAX_AGE = timedelta(days=1)
+
+
+def goodbye_path(token: str, optout: OptOut) -> str:
+    """The GET page showing what became of `optout` (Post/Redirect/Get): it
+    names the opt-out signed, so no one reaches it by guessing an id."""
+    value = signing.dumps(optout.public_id.hex, salt=GOODBYE_SALT)
+    return reverse("optout-result", args=[token, value])
+
+
+def read_goodbye(value: str) -> str:
+    """The opt-out public id a goodbye path carries; `ExpiredLink` once it is
+    older than GOODBYE_MAX_AGE, `BadLink` when it is not genuine."""
+    try:
+        return str(signing.loads(value, salt=GOODBYE_SALT, max_age=GOODBYE_MAX_AGE))
+    except signing.SignatureExpired:
+        raise ExpiredLink(Purpose.UNSUBSCRIBE) from None
+    except (signing.BadSignature, ValueError, UnicodeError):
+        raise BadLink(Purpose.UNSUBSCRIBE) from None
 
 
 def absolute(path: str) -> str:

@@ -7,7 +7,13 @@ a Referer or the browser history of a shared computer.
 The form carries what the page showed, signed for that person: an update is
 what differs from it. So an update is taken while Campaign cannot be read,
 and a page sent twice (the second time after Back, while Campaign is down)
-loses nothing.
+loses nothing. The update answers 303 to the page (Post/Redirect/Get), which
+says what changed.
+
+While the person is unsubscribed from all email, the topics are shown
+unticked and cannot be changed: ticking one would not send them anything, so
+the page offers one way back, signing up again (a fresh, confirmed consent, as
+after any opt-out of all email), and an update never reports a subscription.
 """
 
 from django.contrib import messages
@@ -19,17 +25,27 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from signup_site.campaign import email_change, signups
+from signup_site.campaign import email_change, optouts, signups
 from signup_site.campaign import preferences as prefs
 from signup_site.campaign.addresses import same_address
+from signup_site.campaign.delivery import is_suppressed
 from signup_site.campaign.errors import CampaignUnavailable
-from signup_site.campaign.models import PendingEmailChange, PendingSignup, Subscriber
+from signup_site.campaign.models import OptOut, PendingEmailChange, PendingSignup, Subscriber
 
 from . import limits, proof
 from .forms import EmailLinkForm, PreferencesForm
-from .links import Purpose, issued_at, make_token, max_age, signed_link, site_links, use_language_of
+from .links import (
+    Purpose,
+    goodbye_path,
+    issued_at,
+    make_token,
+    max_age,
+    signed_link,
+    site_links,
+    use_language_of,
+)
 from .optdown_offer import offer_context
 
 SUBSCRIBER_KEY = "prefs_subscriber"
@@ -42,9 +58,22 @@ SHOWN_SALT = "signup_site.preferences.shown"
 SHOWN_MAX_AGE_SECONDS = 24 * 3600
 
 
-def sign_shown(subscriber: Subscriber, shown: prefs.Snapshot) -> str:
-    """What the page showed this person, for the form to carry."""
-    return signing.dumps({"s": subscriber.public_id.hex, "shown": shown.as_dict()}, salt=SHOWN_SALT)
+def sign_shown(subscriber: Subscriber, shown: prefs.Snapshot, *, stopped: bool = False) -> str:
+    """What the page showed this person, for the form to carry; `stopped`:
+    it showed them unsubscribed from all email (topics disabled)."""
+    data: dict[str, object] = {"s": subscriber.public_id.hex, "shown": shown.as_dict()}
+    if stopped:
+        data["stopped"] = True
+    return signing.dumps(data, salt=SHOWN_SALT)
+
+
+def shown_stopped(value: str) -> bool:
+    """Whether the (genuine) snapshot a form carried showed the person
+    unsubscribed from all email, as Campaign may say with no opt-out here."""
+    try:
+        return signing.loads(value, salt=SHOWN_SALT, max_age=SHOWN_MAX_AGE_SECONDS).get("stopped") is True
+    except (signing.BadSignature, AttributeError, ValueError):
+        return False
 
 
 def read_shown(subscriber: Subscriber, value: str) -> prefs.Snapshot | None:
@@ -67,16 +96,16 @@ def offer_fresh_link(request: HttpRequest) -> HttpResponse:
 @signed_link(Purpose.PREFERENCES, when_expired=offer_fresh_link)
 def page(request: HttpRequest, subscriber: Subscriber, token: str) -> HttpResponse:
     """The emailed link: start a session for that person, redirect."""
-    start_session(request, subscriber, token)
+    start_session(request, subscriber, issued_at(token))
     return redirect("prefs-edit")
 
 
-def start_session(request: HttpRequest, subscriber: Subscriber, token: str) -> None:
-    """Let this browser into the person's preferences, on the strength of
-    `token`, a link emailed to them (its age counts as the link's)."""
+def start_session(request: HttpRequest, subscriber: Subscriber, issued: float | None) -> None:
+    """Let this browser into the person's preferences, on the strength of a
+    link emailed to them at `issued` (POSIX seconds; its age counts as the link's)."""
     request.session.cycle_key()
     request.session[SUBSCRIBER_KEY] = subscriber.public_id.hex
-    request.session[LINK_ISSUED_KEY] = issued_at(token)
+    request.session[LINK_ISSUED_KEY] = issued
 
 
 def _unavailable(request: HttpRequest) -> HttpResponse:
@@ -119,11 +148,12 @@ def edit(request: HttpRequest) -> HttpResponse:
     shown = read_shown(subscriber, request.POST.get("shown", "")) if request.method == "POST" else None
 
     if shown is not None and limits.is_bot(request.POST):
-        return HttpResponseRedirect(reverse("prefs-edit"))
+        return HttpResponseRedirect(reverse("prefs-edit"), status=303)
     if shown is not None:
         # Compared with what the page showed, so an update is accepted (and
         # queued) even while Campaign cannot be read.
-        form = PreferencesForm(request.POST, topics=prefs.offered_topics())
+        stopped = is_suppressed(subscriber) or shown_stopped(request.POST["shown"])
+        form = PreferencesForm(request.POST, topics=prefs.offered_topics(), stopped_all=stopped)
         if form.is_valid():
             data = form.cleaned_data
             if not same_address(data["email"], shown.email):
@@ -138,7 +168,9 @@ def edit(request: HttpRequest) -> HttpResponse:
                 last_name=data["last_name"],
                 email=data["email"],
                 language=data["language"],
-                topics=frozenset(data["topics"]),
+                # Unsubscribed from all: the boxes were disabled, and a ticked
+                # one (a forged POST) would subscribe no one.
+                topics=shown.topics if stopped else frozenset(data["topics"]),
             )
             result = prefs.update_preferences(subscriber, shown, submitted, site_links)
             lines = _summary(result) or [_("Nothing changed.")]
@@ -146,7 +178,7 @@ def edit(request: HttpRequest) -> HttpResponse:
                 messages.success(request, line)
             if "language" in result.fields:
                 translation.activate(data["language"])
-            return HttpResponseRedirect(reverse("prefs-edit"))
+            return HttpResponseRedirect(reverse("prefs-edit"), status=303)
     else:
         form = None
 
@@ -154,15 +186,19 @@ def edit(request: HttpRequest) -> HttpResponse:
         current = prefs.get_preferences(subscriber)
     except CampaignUnavailable:
         return _unavailable(request)
+    state = current.state
+    if current.stopped_all:
+        state = prefs.Snapshot(**{**vars(state), "topics": frozenset()})
     if form is None:
         form = PreferencesForm(
             initial={
-                **vars(current.state),
-                "topics": sorted(current.state.topics),
-                "shown": sign_shown(subscriber, current.state),
+                **vars(state),
+                "topics": sorted(state.topics),
+                "shown": sign_shown(subscriber, state, stopped=current.stopped_all),
             },
             topics=current.topics,
             pending=current.pending,
+            stopped_all=current.stopped_all,
         )
     pending_fields = [
         name for name in ("first_name", "last_name", "email", "language") if name in current.pending
@@ -173,6 +209,22 @@ def edit(request: HttpRequest) -> HttpResponse:
         "web/prefs_edit.html",
         {"form": form, "prefs": current, "pending_fields": pending_fields, "optdown": optdown_offer},
     )
+
+
+@never_cache
+@require_POST
+def unsubscribe_all(request: HttpRequest) -> HttpResponse:
+    """The page's "Unsubscribe from all emails": recorded and queued as the
+    unsubscribe page's button is, then that page's goodbye (with its undo)."""
+    subscriber = prefs.find_subscriber(request.session.get(SUBSCRIBER_KEY))
+    if subscriber is None:
+        return offer_fresh_link(request)
+    optout = optouts.opt_out(subscriber, None, OptOut.Via.PREFERENCES)
+    # The goodbye page lives under an unsubscribe link: minted here, it keeps
+    # the age of the link that opened this session (`links.link_issued`).
+    issued = request.session.get(LINK_ISSUED_KEY) or 0.0
+    token = make_token(Purpose.UNSUBSCRIBE, s=subscriber.public_id.hex, i=str(issued))
+    return HttpResponseRedirect(goodbye_path(token, optout), status=303)
 
 
 def _unconfirmed(request: HttpRequest, signup: PendingSignup) -> HttpResponse:

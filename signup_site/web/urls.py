@@ -16,6 +16,7 @@ urlpatterns = [
     path("preferences/my-data/", privacy.download, name="prefs-download"),
     path("preferences/delete/", privacy.delete, name="prefs-delete"),
     path("preferences/fewer/", optdown.from_preferences, name="prefs-optdown"),
+    path("preferences/unsubscribe/", preferences.unsubscribe_all, name="prefs-unsubscribe-all"),
     path("preferences/email/<str:token>/", preferences.confirm_email, name="prefs-email-confirm"),
     path("preferences/<str:token>/", preferences.page, name="prefs-page"),
     path("unsubscribe/<str:token>/", optout.page, name="optout-page"),
@@ -24,4 +25,6 @@ urlpatterns = [
     path("unsubscribe/<str:token>/fewer/", optdown.from_unsubscribe, name="optout-optdown"),
     path("fewer/<str:token>/", optdown.result, name="optdown-result"),
     path("fewer/<str:token>/undo/", optdown.undo, name="optdown-undo"),
+    path("unsubscribe/<str:token>/done/<str:result>/", optout.result, name="optout-result"),
+    path("unsubscribe/<str:token>/preferences/", optout.preferences, name="optout-preferences"),
 ]

@@ -24,7 +24,7 @@ from signup_site.content.consent import Wording, current_wording
 from . import limits, proof
 from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
-from .links import BadLink, Purpose, bad_link, signed_link, site_links
+from .links import BadLink, Purpose, bad_link, issued_at, signed_link, site_links
 from .preferences import start_session
 from .proxies import client_ip
 
@@ -219,5 +219,5 @@ def signup_confirm(request: HttpRequest, signup: PendingSignup, token: str) -> H
         return bad_link(request, BadLink(Purpose.CONFIRM))
     # The next step: their preferences, a session started as the emailed
     # Update Details link starts one (the confirmation link was emailed too).
-    start_session(request, confirmation.signup.subscriber, token)
+    start_session(request, confirmation.signup.subscriber, issued_at(token))
     return render(request, "web/confirmed.html", {"confirmation": confirmation})
