@@ -149,7 +149,7 @@ def test_pause_blacklists_until_the_date_then_reminds_once_and_resumes(
 
 def test_unsubscribing_for_good_during_a_pause_is_never_resumed(client: Client, sam: Subscriber) -> None:
     choose(client, sam, days="60")
-    assert client.post(unsubscribe_path(sam), {"scope": "all"}).status_code == 200
+    assert client.post(unsubscribe_path(sam), {"scope": "all"}).status_code == 303  # to the goodbye page
     assert Pause.objects.get().ended_by == "unsubscribed"
     assert sweep_pauses(timezone.now() + timedelta(days=61)) == (0, 0)
     assert profile().black_list_email is True

@@ -131,7 +131,7 @@ def test_v8_unsubscribed_for_good_during_a_pause_stays_blacklisted(
     jane = signed_up(client, "jane@example.com")
     press(client, jane, days="30")
     token = make_token(Purpose.UNSUBSCRIBE, s=jane.public_id.hex)
-    assert client.post(f"/unsubscribe/{token}/", {"scope": "all"}).status_code == 200
+    assert client.post(f"/unsubscribe/{token}/", {"scope": "all"}).status_code == 303  # to the goodbye page
     run_worker()
     sweep_pauses(timezone.now() + timedelta(days=31))
     run_worker()
