@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
 from signup_site.content.consent import Wording, current_wording
 
-from . import limits, proof
+from . import fragments, limits, proof
 from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, signed_link, site_links
@@ -36,6 +37,9 @@ SENT_COOKIE = "signup_sent"
 SENT_SALT = "signup_site.web.signup-sent"
 SENT_MAX_AGE_SECONDS = 24 * 3600
 SENT_FIELDS = ("email", "first_name", "last_name", "language", "consent")
+
+# Where the kept blank page (web.fragments) takes each request's signed consent version.
+CONSENT_MARK = "signup_site_mark_consent_shown"
 
 CONSENT_CHANGED = _(
     "The consent statement has changed since this page was opened. Read it again below, then press Sign up."
@@ -134,7 +138,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             # Same answer for every address: the page never tells who is known.
             return _sent(request.POST)
         return _signup_page(request, submission.form, submission.wording)
-    return _signup_page(request, SignupForm(), current_wording(get_language()))
+    return _blank_signup_page(request)
 
 
 def _sent(data: QueryDict) -> HttpResponse:
@@ -173,6 +177,21 @@ def _page_context(form: SignupForm, wording: Wording) -> dict[str, object]:
 
 def _signup_page(request: HttpRequest, form: SignupForm, wording: Wording) -> HttpResponse:
     return render(request, "web/signup.html", _page_context(form, wording))
+
+
+def _blank_signup_page(request: HttpRequest) -> HttpResponse:
+    """The blank form, rendered once per language (web.fragments): each
+    request signs the kept page's consent version itself."""
+    key = fragments.fragment_key("signup")
+    page = fragments.kept(key)
+    if page is None:
+        wording = current_wording(get_language())
+        context = {**_page_context(SignupForm(), wording), **fragments.MARKED_CONTEXT}
+        context["consent_shown"] = CONSENT_MARK
+        page = (render_to_string("web/signup.html", context, request), wording.language, wording.version)
+        fragments.keep(key, page)
+    html, language, version = page
+    return fragments.spliced(request, html, {CONSENT_MARK: sign_shown(Wording(language, version, ""))})
 
 
 @never_cache
