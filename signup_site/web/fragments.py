@@ -4,9 +4,8 @@ Rendering the sign-up page (crispy forms' nested templates) costs several
 times what the rest of the request does, and a blank page is the same for
 everyone who reads it in one language. So it is rendered once per language
 into each process's memory (the "local" cache), with marks where the
-per-request values go: the CSRF token, the CSP nonce, and whatever a page
-adds (the sign-up page's signed consent version). Every request gets its own
-values in place of the marks; the kept HTML never holds one.
+per-request values go: the CSRF token and the CSP nonce. Every request gets
+its own values in place of the marks; the kept HTML never holds one.
 
 A save or delete of what a page shows (topics and their translations, the
 consent wording, the brand) or a change of settings forgets every kept page
@@ -80,13 +79,13 @@ def forget_pages(**_signal: Any) -> None:
         transaction.on_commit(_forget_now)
 
 
-def spliced(request: HttpRequest, html: str, marks: dict[str, str] | None = None) -> HttpResponse:
+def spliced(request: HttpRequest, html: str) -> HttpResponse:
     """A kept page with this request's values in place of its marks."""
     if CSRF_MARK in html:
         # get_token, as {% csrf_token %} does, also sets the CSRF cookie.
         html = html.replace(CSRF_MARK, get_token(request) or "")
     if NONCE_MARK in html:
-        html = html.replace(NONCE_MARK, str(get_nonce(request) or ""))
-    for mark, value in (marks or {}).items():
-        html = html.replace(mark, value)
+        # A LazyNonce is false until first read: test for None, not truth.
+        nonce = get_nonce(request)
+        html = html.replace(NONCE_MARK, "" if nonce is None else str(nonce))
     return HttpResponse(html)

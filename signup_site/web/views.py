@@ -38,9 +38,6 @@ SENT_SALT = "signup_site.web.signup-sent"
 SENT_MAX_AGE_SECONDS = 24 * 3600
 SENT_FIELDS = ("email", "first_name", "last_name", "language", "consent")
 
-# Where the kept blank page (web.fragments) takes each request's signed consent version.
-CONSENT_MARK = "signup_site_mark_consent_shown"
-
 CONSENT_CHANGED = _(
     "The consent statement has changed since this page was opened. Read it again below, then press Sign up."
 )
@@ -180,18 +177,16 @@ def _signup_page(request: HttpRequest, form: SignupForm, wording: Wording) -> Ht
 
 
 def _blank_signup_page(request: HttpRequest) -> HttpResponse:
-    """The blank form, rendered once per language (web.fragments): each
-    request signs the kept page's consent version itself."""
+    """The blank form, rendered once per language (web.fragments). Its signed
+    consent version is kept with it: it names the statement, the same for
+    everyone, and its signature's timestamp is never read (`shown_wording`)."""
     key = fragments.fragment_key("signup")
-    page = fragments.kept(key)
-    if page is None:
-        wording = current_wording(get_language())
-        context = {**_page_context(SignupForm(), wording), **fragments.MARKED_CONTEXT}
-        context["consent_shown"] = CONSENT_MARK
-        page = (render_to_string("web/signup.html", context, request), wording.language, wording.version)
-        fragments.keep(key, page)
-    html, language, version = page
-    return fragments.spliced(request, html, {CONSENT_MARK: sign_shown(Wording(language, version, ""))})
+    html = fragments.kept(key)
+    if html is None:
+        context = {**_page_context(SignupForm(), current_wording(get_language())), **fragments.MARKED_CONTEXT}
+        html = render_to_string("web/signup.html", context, request)
+        fragments.keep(key, html)
+    return fragments.spliced(request, html)
 
 
 @never_cache
