@@ -13,7 +13,7 @@ PORT ?= 8000
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true} CAMPAIGN_BACKEND=$${CAMPAIGN_BACKEND:-local} \
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
-.PHONY: run superuser reset run-acs run-v8 emulator bench test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
+.PHONY: run superuser reset run-acs run-v8 emulator bench wrk test test-sqlite test-postgres install install-redis install-dev browsers lint format typecheck check messages clean
 
 run: $(VENV)/.installed messages node_modules/.installed
 	$(RUN_ENV) $(PY) manage.py migrate --no-input
@@ -78,9 +78,20 @@ test-postgres: $(VENV)/.installed-dev messages browsers node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Side-by-side benchmarks (bench/): the pages while Campaign is healthy, slow
-# or down, as ratios measured in one run. Prints figures; asserts no times.
-bench: $(VENV)/.installed-dev messages
-	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
+# or down, and against a view that does nothing (bench/test_page_floor.py,
+# with wrk; the sign-up POST on a throwaway database on the PostgreSQL server
+# BENCH_DATABASE_URL names, when one answers), as ratios measured in one run.
+# Prints figures and writes them to var/bench/; asserts no times.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_page_floor
+
+bench: $(VENV)/.installed-dev messages node_modules/.installed wrk
+	env -u DATABASE_URL BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# wrk, the HTTP load generator of `make bench`, from Debian's packages.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk from Debian's packages"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk >/dev/null; }
 
 install: $(VENV)/.installed node_modules/.installed
 install-redis: $(VENV)/.installed-redis

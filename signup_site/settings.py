@@ -422,6 +422,9 @@ BRAND_DEFAULTS = {
 # How long a process keeps the brand before reading it again: a save clears
 # this process's copy at once (and every process's, with a shared cache).
 BRAND_CACHE_SECONDS = env_int("BRAND_CACHE_SECONDS", 60, minimum=0)
+# How long a process keeps a blank form page it rendered (web.fragments): a
+# save of topics, consent wording or brand forgets this process's at once.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60, minimum=0)
 
 # Tasks: the outbox is delivered by a worker. Default: django-tasks-db on the
 # site's database (`manage.py db_worker`). With TASKS_BACKEND=

@@ -12,6 +12,7 @@ from signup_site.brand.cache import forget_brand
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import LocalService, Topic, TopicTranslation
 from signup_site.campaign.seed import seed_default_topics
+from signup_site.web.fragments import forget_pages
 from tests.database_outage import database_outage  # noqa: F401 (a fixture: our database down, then back)
 from tests.smtp_server import smtp_server  # noqa: F401 (a fixture: mail to a real SMTP server)
 
@@ -39,6 +40,14 @@ def _fresh_brand() -> Iterator[None]:
     forget_brand()
     yield
     forget_brand()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pages() -> Iterator[None]:
+    """No test reads a blank page another test kept (web.fragments): rows roll back, the cache does not."""
+    forget_pages()
+    yield
+    forget_pages()
 
 
 @pytest.fixture

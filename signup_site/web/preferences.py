@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from signup_site.campaign.delivery import is_suppressed
 from signup_site.campaign.errors import CampaignUnavailable
 from signup_site.campaign.models import OptOut, PendingEmailChange, PendingSignup, Subscriber
 
-from . import limits, proof
+from . import fragments, limits, proof
 from .forms import EmailLinkForm, PreferencesForm
 from .links import (
     Purpose,
@@ -264,9 +265,16 @@ def request_link(request: HttpRequest) -> HttpResponse:
                 )
             prefs.send_preferences_link(email, site_links)
             return render(request, "web/prefs_link_sent.html")
-    else:
-        form = EmailLinkForm()
-    return render(request, "web/prefs_link.html", {"form": form, "expired": "expired" in request.GET})
+        return render(request, "web/prefs_link.html", {"form": form, "expired": "expired" in request.GET})
+    # The blank form, rendered once per language and variant (web.fragments).
+    expired = "expired" in request.GET
+    key = fragments.fragment_key("prefs-link", "expired" if expired else "")
+    html = fragments.kept(key)
+    if html is None:
+        context = {"form": EmailLinkForm(), "expired": expired, **fragments.MARKED_CONTEXT}
+        html = render_to_string("web/prefs_link.html", context, request)
+        fragments.keep(key, html)
+    return fragments.spliced(request, html)
 
 
 @never_cache

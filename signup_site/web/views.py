@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from signup_site.campaign.models import PendingSignup
 from signup_site.campaign.signups import Evidence, SignupRequest
 from signup_site.content.consent import Wording, current_wording
 
-from . import limits, proof
+from . import fragments, limits, proof
 from .consent import UnknownWording, shown_wording, sign_shown
 from .forms import SignupForm
 from .links import BadLink, Purpose, bad_link, issued_at, signed_link, site_links
@@ -134,7 +135,7 @@ def signup_form(request: HttpRequest) -> HttpResponse:
             # Same answer for every address: the page never tells who is known.
             return _sent(request.POST)
         return _signup_page(request, submission.form, submission.wording)
-    return _signup_page(request, SignupForm(), current_wording(get_language()))
+    return _blank_signup_page(request)
 
 
 def _sent(data: QueryDict) -> HttpResponse:
@@ -173,6 +174,19 @@ def _page_context(form: SignupForm, wording: Wording) -> dict[str, object]:
 
 def _signup_page(request: HttpRequest, form: SignupForm, wording: Wording) -> HttpResponse:
     return render(request, "web/signup.html", _page_context(form, wording))
+
+
+def _blank_signup_page(request: HttpRequest) -> HttpResponse:
+    """The blank form, rendered once per language (web.fragments). Its signed
+    consent version is kept with it: it names the statement, the same for
+    everyone, and its signature's timestamp is never read (`shown_wording`)."""
+    key = fragments.fragment_key("signup")
+    html = fragments.kept(key)
+    if html is None:
+        context = {**_page_context(SignupForm(), current_wording(get_language())), **fragments.MARKED_CONTEXT}
+        html = render_to_string("web/signup.html", context, request)
+        fragments.keep(key, html)
+    return fragments.spliced(request, html)
 
 
 @never_cache
