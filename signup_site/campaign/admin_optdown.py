@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .admin_people import ReadOnlyAdmin, may_export
 from .evidence import csv_lines, optdown_rows
@@ -49,4 +50,7 @@ class OptDownRecordAdmin(ReadOnlyAdmin):
     def chosen(self, record: OptDownRecord) -> str:
         if record.kind in (OptDownRecord.Kind.FREQUENCY, OptDownRecord.Kind.FREQUENCY_UNDONE):
             return frequency_label(record.choice)
-        return str(_("%(days)s days") % {"days": record.choice}) if record.choice else ""
+        if not record.choice.isdigit():
+            return record.choice
+        days = int(record.choice)
+        return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}

@@ -4,6 +4,7 @@ kept as evidence when a button is pressed, so they are made here, once."""
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from signup_site.campaign import optdown
 from signup_site.campaign.delivery import active_optouts
@@ -20,8 +21,8 @@ def pause_legend(paused: bool) -> str:
 
 def pause_button(days: int, paused: bool) -> str:
     if paused:
-        return _("%(days)s more days") % {"days": days}
-    return _("Pause for %(days)s days") % {"days": days}
+        return ngettext("%(days)s more day", "%(days)s more days", days) % {"days": days}
+    return ngettext("Pause for %(days)s day", "Pause for %(days)s days", days) % {"days": days}
 
 
 def frequency_wording(value: str) -> str:
