@@ -2,9 +2,8 @@
 offered, in the words their legends and buttons show. The same words are
 kept as evidence when a button is pressed, so they are made here, once."""
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from signup_site.campaign import optdown
 from signup_site.campaign.delivery import active_optouts
