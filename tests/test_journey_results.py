@@ -77,6 +77,18 @@ def test_reason_and_undo_answer_303_to_their_result(client: Client, sam: Subscri
     assert LocalProfile.objects.get().black_list_email is False
 
 
+def test_sending_the_reason_form_empty_is_thanked_too(client: Client, sam: Subscriber) -> None:
+    """The reason is optional: pressing Send with nothing chosen still ends on a
+    thank-you (reloadable, switchable), not on the same form again."""
+    path = unsubscribe_path(sam)
+    client.post(path, {"scope": "all"})
+    optout = OptOut.objects.get()
+    thanked = client.post(f"{path}reason/", {"optout": str(optout.public_id), "reason": "", "reason_text": ""})
+    assert thanked.status_code == 303
+    assert_get_able(client, thanked["Location"], "Thank you for telling us.", "Gracias por contárnoslo.")
+    assert "Why did you unsubscribe?" not in html_of(client.get(thanked["Location"]))
+
+
 def test_a_result_page_cannot_be_reached_by_guessing(
     client: Client, sam: Subscriber, newsletter: Topic
 ) -> None:

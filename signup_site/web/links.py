@@ -105,22 +105,28 @@ GOODBYE_SALT = "signup_site.links.goodbye"
 GOODBYE_MAX_AGE = timedelta(days=1)
 
 
-def goodbye_path(token: str, optout: OptOut) -> str:
+def goodbye_path(token: str, optout: OptOut, *, answered: bool = False) -> str:
     """The GET page showing what became of `optout` (Post/Redirect/Get): it
-    names the opt-out signed, so no one reaches it by guessing an id."""
-    value = signing.dumps(optout.public_id.hex, salt=GOODBYE_SALT)
+    names the opt-out signed, so no one reaches it by guessing an id.
+    `answered`: the reason form was sent (an empty one too: the reason is
+    optional), so the page thanks rather than asks again."""
+    value = signing.dumps([optout.public_id.hex, 1] if answered else optout.public_id.hex, salt=GOODBYE_SALT)
     return reverse("optout-result", args=[token, value])
 
 
-def read_goodbye(value: str) -> str:
-    """The opt-out public id a goodbye path carries; `ExpiredLink` once it is
-    older than GOODBYE_MAX_AGE, `BadLink` when it is not genuine."""
+def read_goodbye(value: str) -> tuple[str, bool]:
+    """The opt-out public id a goodbye path carries, and whether the reason
+    form was answered; `ExpiredLink` once it is older than GOODBYE_MAX_AGE,
+    `BadLink` when it is not genuine."""
     try:
-        return str(signing.loads(value, salt=GOODBYE_SALT, max_age=GOODBYE_MAX_AGE))
+        carried = signing.loads(value, salt=GOODBYE_SALT, max_age=GOODBYE_MAX_AGE)
     except signing.SignatureExpired:
         raise ExpiredLink(Purpose.UNSUBSCRIBE) from None
     except (signing.BadSignature, ValueError, UnicodeError):
         raise BadLink(Purpose.UNSUBSCRIBE) from None
+    if isinstance(carried, list) and len(carried) == 2:
+        return str(carried[0]), bool(carried[1])
+    return str(carried), False
 
 
 def absolute(path: str) -> str:

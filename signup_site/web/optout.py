@@ -86,24 +86,28 @@ def result(request: HttpRequest, target: UnsubscribeTarget, token: str, result: 
     """The goodbye page, as it stands now: unsubscribed (with the reason form,
     or thanks once a reason came), or subscribed again after an undo."""
     try:
-        optout = optouts.find_own_optout(target.subscriber, read_goodbye(result))
+        public_id, answered = read_goodbye(result)
+        optout = optouts.find_own_optout(target.subscriber, public_id)
     except ExpiredLink:
         return redirect("optout-page", token)
     except BadLink as error:
         return bad_link(request, error)
     if optout is None:
         return bad_link(request, BadLink(Purpose.UNSUBSCRIBE))
-    return show_result(request, optout, token, OptOutReasonForm())
+    return show_result(request, optout, token, OptOutReasonForm(), answered=answered)
 
 
-def show_result(request: HttpRequest, optout: OptOut, token: str, form: OptOutReasonForm) -> HttpResponse:
+def show_result(
+    request: HttpRequest, optout: OptOut, token: str, form: OptOutReasonForm, *, answered: bool = False
+) -> HttpResponse:
+    thanked = answered or bool(optout.reason or optout.reason_text)
     context = {
         "optout": optout,
         "token": token,
         "form": form,
-        "thanked": bool(optout.reason or optout.reason_text),
+        "thanked": thanked,
         # The language switcher's link: this page again, never a POST-only URL.
-        "switch_path": goodbye_path(token, optout),
+        "switch_path": goodbye_path(token, optout, answered=thanked),
     }
     template = "web/optout_undone.html" if optout.ended_at else "web/optout_done.html"
     return render(request, template, context)
@@ -146,7 +150,7 @@ def reason(request: HttpRequest, optout: OptOut, token: str) -> HttpResponse:
     if not form.is_valid():
         return show_result(request, optout, token, form)
     optouts.record_reason(optout, form.cleaned_data["reason"], form.cleaned_data["reason_text"])
-    return HttpResponseRedirect(goodbye_path(token, optout), status=303)
+    return HttpResponseRedirect(goodbye_path(token, optout, answered=True), status=303)
 
 
 @never_cache

@@ -33,7 +33,7 @@ ERRORS = ".error-summary[role=alert]"
 STATUS = "[role=status]"
 REASON = "form[action$='/reason/']"
 FEWER = "main form[action$='/fewer/']"
-UNSUBSCRIBE = "main form:has(button[name=scope])"
+UNSUBSCRIBE = "main form[action='']"
 UNDO = "form[action$='/undo/']"
 WIDTHS: dict[str, ViewportSize] = {
     "desktop": {"width": 1280, "height": 900},
