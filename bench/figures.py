@@ -110,9 +110,9 @@ def emulator_process(threads: int = 64) -> Iterator[Site]:
     try:
         for _ in range(300):
             try:
-                requests.get(f"{url}/emulator/acs/_control/knobs", timeout=1)
+                requests.get(f"{url}/emulator/acs/_control/knobs", timeout=5).raise_for_status()
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         yield Site(url)
     finally:

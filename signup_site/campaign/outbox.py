@@ -43,6 +43,7 @@ from .errors import (
     CampaignMisconfigured,
     CampaignPending,
     CampaignRejected,
+    CampaignThrottled,
     CampaignUnavailable,
     ProfileNotFound,
 )
@@ -327,6 +328,10 @@ def _record_failure(
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if retryable:
         delay = backoff(change.attempts, exc.retry_after)
+        if isinstance(exc, CampaignThrottled) and exc.retry_after is not None:
+            # Up, but refusing the pace: back when Campaign says, spread a
+            # little so that the throttled changes do not all return at once.
+            delay = exc.retry_after + random.uniform(0, min(exc.retry_after / 4, 5))
         if failure in Change.OPERATOR_FAILURES:
             delay = max(delay, campaign_config().outbox.operator_retry_seconds)
         when = timezone.now() + timedelta(seconds=delay)
