@@ -77,10 +77,15 @@ test-postgres: $(VENV)/.installed-dev messages browsers node_modules/.installed
 	@echo "== Test suite on PostgreSQL"
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Side-by-side benchmarks (bench/): the pages while Campaign is healthy, slow
-# or down, as ratios measured in one run. Prints figures; asserts no times.
+# The benchmarks (bench/, issue 15): the pages while Campaign is healthy, slow
+# or down with the worker running, delivery with 1, 4 and 16 slots, a burst
+# under Campaign's 429s, calls per journey, floods, same-time answers. Each
+# module writes var/bench/<name>.json; bench/report.py then prints one table
+# (each figure beside its target) and writes var/bench/bench.json and
+# bench.svg. Asserts no times. BENCH_BURST=<n> scales the burst (default 1000).
 bench: $(VENV)/.installed-dev messages
-	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS); \
+		status=$$?; $(PY) bench/report.py; exit $$status
 
 install: $(VENV)/.installed node_modules/.installed
 install-redis: $(VENV)/.installed-redis

@@ -12,15 +12,21 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+
+from signup_site.campaign import outbox
+from signup_site.campaign.models import PendingSignup
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 
@@ -105,6 +111,7 @@ def emulator_process(threads: int = 64) -> Iterator[Site]:
         ],
         env=env,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # its 503s and 429s are the point, not news
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -118,3 +125,37 @@ def emulator_process(threads: int = 64) -> Iterator[Site]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextmanager
+def worker_running(slots: int) -> Iterator[Counter[str]]:
+    """The outbox worker, draining in a thread while the rounds run."""
+    stop = threading.Event()
+    passes: Counter[str] = Counter()
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                passes["steps"] += outbox.deliver_all(slots=slots)
+                passes["passes"] += 1
+                stop.wait(0.02)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield passes
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+
+
+def taken_in(email: str) -> PendingSignup:
+    """The worker's first step for this sign-up (it has no deadline here but the bench's)."""
+    for _ in range(6000):
+        found = PendingSignup.objects.filter(subscriber__email=email).first()
+        if found is not None:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"the worker never took in {email}")
