@@ -53,7 +53,9 @@ def report(timings: Timings, statements: dict[tuple[str, str], int]) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_known_and_unknown_addresses_answer_in_the_same_time(settings: Any, newsletter: Topic) -> None:
+def test_known_and_unknown_addresses_answer_in_the_same_time(
+    settings: Any, newsletter: Topic, unlimited: None
+) -> None:
     # Under its limit: the known address would get its email every time.
     settings.SIGNUP_EMAILS_PER_HOUR = 10_000
     Subscriber.objects.create(
