@@ -55,7 +55,7 @@ def statuses(changes: "QuerySet[Change]") -> list[str]:
 class InFlight:
     """A stand-in for `delivery.apply` that keeps count of who is in flight."""
 
-    def __init__(self, hold: Callable[[Change], None]) -> None:
+    def __init__(self, hold: Callable[[Change], object]) -> None:
         self.hold = hold
         self.lock = threading.Lock()
         self.now: dict[str, int] = defaultdict(int)
@@ -76,8 +76,8 @@ class InFlight:
 
 
 @pytest.fixture
-def apply(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Change], None]], InFlight]]:
-    def install(hold: Callable[[Change], None]) -> InFlight:
+def apply(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Change], object]], InFlight]]:
+    def install(hold: Callable[[Change], object]) -> InFlight:
         stand_in = InFlight(hold)
         monkeypatch.setattr(outbox.delivery, "apply", stand_in)
         return stand_in
@@ -87,7 +87,7 @@ def apply(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Chang
 
 @pytest.mark.parametrize("slots", [2, 4, 16])
 def test_n_slots_have_n_changes_of_different_people_in_flight_at_once(
-    apply: Callable[[Callable[[Change], None]], InFlight], slots: int
+    apply: Callable[[Callable[[Change], object]], InFlight], slots: int
 ) -> None:
     for number in range(slots):
         queue(person(f"p{number}@example.com"))
@@ -102,7 +102,7 @@ def test_n_slots_have_n_changes_of_different_people_in_flight_at_once(
 
 
 def test_the_setting_gives_the_number_of_slots(
-    apply: Callable[[Callable[[Change], None]], InFlight], settings: pytest.FixtureRequest
+    apply: Callable[[Callable[[Change], object]], InFlight], settings: pytest.FixtureRequest
 ) -> None:
     settings.OUTBOX_DELIVERY_SLOTS = 3  # type: ignore[attr-defined]
     for number in range(3):
@@ -116,7 +116,7 @@ def test_the_setting_gives_the_number_of_slots(
 
 
 def test_one_persons_changes_are_never_in_flight_together_and_arrive_in_order(
-    apply: Callable[[Callable[[Change], None]], InFlight],
+    apply: Callable[[Callable[[Change], object]], InFlight],
 ) -> None:
     queue(person("many@example.com"), 3)
     for other in ("b@example.com", "c@example.com"):
@@ -140,7 +140,7 @@ def test_one_persons_changes_are_never_in_flight_together_and_arrive_in_order(
 
 
 def test_a_failed_change_holds_back_that_persons_later_ones_in_every_slot(
-    apply: Callable[[Callable[[Change], None]], InFlight],
+    apply: Callable[[Callable[[Change], object]], InFlight],
 ) -> None:
     first, *_later = queue(person("held@example.com"), 3)
     queue(person("free@example.com"))
@@ -166,7 +166,7 @@ class SlotCrash(Exception):
 
 
 def test_a_slot_that_crashes_puts_its_claim_back_for_another_slot(
-    apply: Callable[[Callable[[Change], None]], InFlight], monkeypatch: pytest.MonkeyPatch
+    apply: Callable[[Callable[[Change], object]], InFlight], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crashing = queue(person("crash@example.com"))[0]
     for number in range(3):
@@ -192,7 +192,7 @@ def test_a_slot_that_crashes_puts_its_claim_back_for_another_slot(
 
 
 def test_a_crash_in_the_only_slot_leaves_the_change_pending_not_claimed(
-    apply: Callable[[Callable[[Change], None]], InFlight], monkeypatch: pytest.MonkeyPatch
+    apply: Callable[[Callable[[Change], object]], InFlight], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     change = queue(person("crash@example.com"))[0]
 

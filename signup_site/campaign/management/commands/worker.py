@@ -6,10 +6,10 @@ see `signup_site.campaign.outage`. Production runs this one. `--slots N`
 delivers N changes at once (default: OUTBOX_DELIVERY_SLOTS).
 """
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from signup_site.campaign.config import forget
@@ -29,7 +29,7 @@ class Command(DatabaseWorkerCommand):
     # (a configuration error still stops the worker at once).
     requires_system_checks = []
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--slots",
