@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -223,6 +224,22 @@ def test_a_request_taken_in_is_not_claimed_while_an_older_one_of_that_address_is
     assert [taken.pk if taken else None for taken in claimed] == [first.pk, other.pk, None]
     InboundRequest.objects.filter(pk=first.pk).delete()  # acted on
     assert getattr(outbox._claim_inbound(now), "pk", None) == second.pk
+
+
+def test_the_worker_command_delivers_in_the_slots_its_flag_asks_for(
+    apply: Callable[[Callable[[Change], object]], InFlight], settings: pytest.FixtureRequest
+) -> None:
+    settings.OUTBOX_DELIVERY_SLOTS = 1  # type: ignore[attr-defined]
+    with transaction.atomic():  # one wake-up, enqueued as it commits
+        for number in range(3):
+            outbox.record(person(f"p{number}@example.com"), Change.Kind.SEND_MESSAGE, message="welcome", n=0)
+    barrier = threading.Barrier(3, timeout=SAFETY_NET_SECONDS)
+    apply(lambda change: barrier.wait())
+
+    call_command("worker", "--slots", "3", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 3
+    assert not barrier.broken
 
 
 def test_the_worker_refuses_a_number_of_slots_below_one() -> None:
