@@ -77,15 +77,20 @@ test-postgres: $(VENV)/.installed-dev messages browsers node_modules/.installed
 	@echo "== Test suite on PostgreSQL"
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Side-by-side benchmarks (bench/): the pages while Campaign is healthy, slow
-# or down, and against a view that does nothing (bench/test_page_floor.py,
-# with wrk; the sign-up POST on a throwaway database on the PostgreSQL server
-# BENCH_DATABASE_URL names, when one answers), as ratios measured in one run.
-# Prints figures and writes them to var/bench/; asserts no times.
+# The benchmarks (bench/, issue 15): the pages while Campaign is healthy, slow
+# or down with the worker running; the pages against a view that does nothing
+# (bench/test_page_floor.py, gunicorn + wrk; the sign-up POST also on a
+# throwaway database on the PostgreSQL server BENCH_DATABASE_URL names, when
+# one answers); delivery with 1, 4 and 16 slots; a burst under Campaign's
+# 429s; calls per journey; floods; same-time answers. Each module writes
+# var/bench/<name>.json; bench/report.py then prints one table (each figure
+# beside its target) and writes var/bench/bench.json and bench.svg. Asserts
+# no times. BENCH_BURST=<n> scales the burst.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_page_floor
 
 bench: $(VENV)/.installed-dev messages node_modules/.installed wrk
-	env -u DATABASE_URL BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS)
+	env -u DATABASE_URL BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m pytest bench -s -q -p no:cacheprovider $(PYTEST_ARGS); \
+		status=$$?; $(PY) bench/report.py; exit $$status
 
 # wrk, the HTTP load generator of `make bench`, from Debian's packages.
 wrk:

@@ -15,6 +15,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from bench.figures import row, write_figures
 from signup_site.campaign.backends import reset_backends
 from signup_site.campaign.models import Topic
 from tests.acs_support import Emulator, resource, use_acs_emulator
@@ -23,6 +24,8 @@ from tests.helpers import link_in, run_worker, sign_up
 from tests.v8_support import start
 
 JOURNEYS = 10
+# Issue 15's budget: Campaign calls per confirmed sign-up, tokens apart.
+BUDGET = {"acs": 4, "v8 (ims)": 3, "v8 (logon)": 3}
 
 
 def journey(client: Client, email: str, topic: Topic) -> None:
@@ -47,6 +50,22 @@ def measure(client: Client, topic: Topic, campaign: Controls, services: tuple[st
     )
     for kind, count in kinds.most_common():
         print(f"    {count / JOURNEYS:>4.1f}  {kind}")
+    per_journey = len(calls) / JOURNEYS
+    budget = BUDGET[label]
+    write_figures(
+        "calls_per_journey_" + "".join(c for c in label if c.isalnum()),
+        "Issue 15 goal 3: Campaign calls per confirmed sign-up, from the emulator's journal",
+        [
+            row(
+                f"calls per confirmed sign-up, {label}",
+                per_journey,
+                "calls",
+                f"<= {budget}",
+                per_journey <= budget,
+            ),
+            row(f"IMS token requests in {JOURNEYS} sign-ups, {label}", tokens, "requests"),
+        ],
+    )
 
 
 @pytest.mark.django_db(transaction=True)

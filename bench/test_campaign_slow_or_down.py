@@ -1,128 +1,166 @@
-"""`make bench`: how fast the public pages answer while Campaign is healthy,
-slow, or down, measured side by side in one run against the ACS emulator.
+"""`make bench`, issue 15 goal 2: the web request never waits on Campaign.
 
-Rounds are interleaved (healthy, slow, down, healthy, ...) so drift on the
-machine affects the three conditions alike. Reported as medians and 95th
-percentiles per page, and as the ratio of each condition to healthy: a
-sign-up, a confirmation and a one-click opt-out must not wait on Campaign
-(ratio near 1), while the preferences page reads Campaign live and so waits
-up to CAMPAIGN_READ_BUDGET_SECONDS in all, then answers 503 with a retry hint.
+Sign-up, confirmation, a preferences update and a one-click opt-out are timed
+while Campaign (the ACS emulator, in a process of its own) is healthy, answers
+every call in 1 s, or answers every call 503, **with a worker delivering the
+outbox all the while** (a thread of this process, 4 slots: what the pages
+queue reaches "Campaign" during the rounds, as in production). Rounds
+interleave the conditions so drift on the machine affects them alike; each
+round also times the floor, a trivial view through the same middleware
+stack. Goal: each write's p50 and p99 with Campaign slow or down within 10 %
+of healthy; ratios are taken only between answers of the same status.
 
-Nothing here asserts a time: the figures are printed for the note and the
-README, and compared between runs by a person.
+The preferences page reads Campaign live, so it waits (up to
+CAMPAIGN_READ_BUDGET_SECONDS in all) and then answers 503: reported, with
+its statuses, not judged against the goal.
+
+Nothing here asserts a time: the figures go to var/bench/slow_or_down.json.
 """
 
-import statistics
+import os
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from signup_site.campaign.models import PendingSignup, Subscriber, Topic
+from bench.figures import emulator_process, percentile, row, taken_in, worker_running, write_figures
+from signup_site.campaign.models import Subscriber, Topic
+from signup_site.campaign.preferences import Snapshot
 from signup_site.web.links import site_links
-from tests.acs_support import Emulator, use_acs_emulator
-from tests.helpers import path_of, run_worker, sign_up, take_in_requests
+from signup_site.web.preferences import sign_shown
+from tests.helpers import path_of
 
-ROUNDS = 20
-READ_ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
 SLOW_SECONDS = 1.0
+WORKER_SLOTS = 4
 CONDITIONS: dict[str, dict[str, Any]] = {
     "healthy": {"latency": 0, "error_rate": 0.0},
     "slow": {"latency": SLOW_SECONDS, "error_rate": 0.0},
     "down": {"latency": 0, "error_rate": 1.0},
 }
+WRITES = ("sign-up POST", "confirm POST", "update POST", "one-click unsubscribe")
+# Within 10 % of healthy (issue 15, goal 2).
+GOAL_RATIO = 1.10
 
-Timings = dict[tuple[str, str], list[float]]
+# (page, condition) -> [(status, seconds)]
+Timings = dict[tuple[str, str], list[tuple[int, float]]]
 
 
 def timed(timings: Timings, page: str, condition: str, call: Callable[..., Any], *args: Any) -> Any:
     started = time.perf_counter()
-    result = call(*args)
-    timings[(page, condition)].append(time.perf_counter() - started)
-    return result
+    response = call(*args)
+    timings[(page, condition)].append((response.status_code, time.perf_counter() - started))
+    return response
 
 
-def report(timings: Timings) -> str:
-    pages = list(dict.fromkeys(page for page, _ in timings))
-    lines = [
-        f"{'page':<22}"
-        + "".join(f"{name + ' p50/p95 ms':>24}" for name in CONDITIONS)
-        + "  slow/healthy  down/healthy"
-    ]
-    for page in pages:
-        cells, medians = [], {}
-        for name in CONDITIONS:
-            values = sorted(timings[(page, name)])
-            medians[name] = statistics.median(values)
-            p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
-            cells.append(f"{medians[name] * 1000:>14.1f} / {p95 * 1000:>6.1f}")
-        ratios = [medians[name] / medians["healthy"] for name in ("slow", "down")]
-        lines.append(
-            f"{page:<22}"
-            + "".join(f"{cell:>24}" for cell in cells)
-            + f"{ratios[0]:>13.2f}x{ratios[1]:>13.2f}x"
-        )
-    return "\n".join(lines)
+def one_round(timings: Timings, condition: str, email: str, newsletter: Topic, offers: Topic) -> None:
+    client = Client()
+    timed(timings, "floor (trivial view)", condition, client.get, "/bench/floor")
+    signup = {"email": email, "language": "en", "first_name": "Sam", "topics": [str(newsletter.pk)]}
+    timed(timings, "sign-up POST", condition, client.post, "/signup/", signup)
+    confirm = path_of(site_links.confirm_url(taken_in(email)))
+    timed(timings, "confirm POST", condition, client.post, confirm)
+    subscriber = Subscriber.objects.get(email=email)
+    client.get(path_of(site_links.preferences_url(subscriber)))  # the emailed link: a session
+    shown = Snapshot(
+        first_name="Sam", last_name="", email=email, language="en", topics=frozenset({"NEWSLETTER"})
+    )
+    update = {
+        "shown": sign_shown(subscriber, shown),
+        "first_name": "Samantha",
+        "last_name": "",
+        "email": email,
+        "language": "en",
+        "topics": ["NEWSLETTER", offers.service_name],
+    }
+    timed(timings, "update POST", condition, client.post, "/preferences/edit/", update)
+    unsubscribe = path_of(site_links.unsubscribe_url(subscriber))
+    timed(
+        timings,
+        "one-click unsubscribe",
+        condition,
+        Client().post,
+        unsubscribe,
+        {"List-Unsubscribe": "One-Click"},
+    )
+
+
+def figures(timings: Timings) -> tuple[list[dict[str, Any]], list[str]]:
+    rows, lines = [], []
+    header = f"{'page':<24}{'status':>7}" + "".join(f"{name + ' p50/p99 ms':>26}" for name in CONDITIONS)
+    lines.append(header + "   slow/healthy  down/healthy (p50, p99)")
+    for page in dict.fromkeys(page for page, _ in timings):
+        statuses = Counter(status for name in CONDITIONS for status, _s in timings[(page, name)])
+        for status in sorted(statuses):
+            values = {name: [s for code, s in timings[(page, name)] if code == status] for name in CONDITIONS}
+            cells, ratios = [], {}
+            for name, seconds in values.items():
+                if not seconds:
+                    cells.append(f"{'-':>26}")
+                    continue
+                p50, p99 = percentile(seconds, 0.5), percentile(seconds, 0.99)
+                cells.append(f"{p50 * 1000:>9.1f} / {p99 * 1000:>7.1f} (n={len(seconds):>2})")
+                if values["healthy"] and name != "healthy":
+                    healthy = values["healthy"]
+                    ratios[name] = (p50 / percentile(healthy, 0.5), p99 / percentile(healthy, 0.99))
+            judged = page in WRITES
+            for name, (p50_ratio, p99_ratio) in ratios.items():
+                for label, value in (("p50", p50_ratio), ("p99", p99_ratio)):
+                    target, met = (f"<= {GOAL_RATIO:.2f}", value <= GOAL_RATIO) if judged else (None, None)
+                    rows.append(row(f"{page} {status}, {name}/healthy {label}", value, "ratio", target, met))
+            shown = "".join(
+                f"{ratios[n][0]:>7.2f}x {ratios[n][1]:>5.2f}x" if n in ratios else f"{'-':>15}"
+                for n in ("slow", "down")
+            )
+            lines.append(f"{page:<24}{status:>7}" + "".join(cells) + "  " + shown)
+    return rows, lines
 
 
 @pytest.mark.django_db(transaction=True)
 def test_pages_while_campaign_is_healthy_slow_or_down(
-    live_server: Any, settings: Any, newsletter: Topic, offers: Topic
+    settings: Any, newsletter: Topic, offers: Topic, unlimited: None
 ) -> None:
-    emulator: Emulator = use_acs_emulator(live_server, settings)
+    from tests.acs_support import use_acs_emulator
+
+    settings.ROOT_URLCONF = "bench.figures"
     settings.SIGNUP_EMAILS_PER_HOUR = 10_000
-    client = Client()
     timings: Timings = defaultdict(list)
-    statuses: dict[tuple[str, str], set[int]] = defaultdict(set)
+    with emulator_process() as site:
+        emulator = use_acs_emulator(site, settings)
+        with worker_running(WORKER_SLOTS) as worker:
+            # The IMS token, the service lookups, the connections: not measured.
+            one_round(defaultdict(list), "healthy", "warm-up@example.com", newsletter, offers)
+            for number in range(ROUNDS):
+                for name, knobs in CONDITIONS.items():
+                    emulator.knobs(**knobs)
+                    one_round(timings, name, f"{name}{number}@example.com", newsletter, offers)
+            emulator.knobs(**CONDITIONS["healthy"])
+        delivered = len(emulator.profiles())
 
-    # Writes: sign-up, confirmation, update and opt-out, ROUNDS of each per condition.
-    for round_number in range(ROUNDS):
-        for name, knobs in CONDITIONS.items():
-            emulator.knobs(**knobs)
-            email = f"{name}{round_number}@example.com"
-            timed(timings, "sign-up POST", name, sign_up, client, email, newsletter, offers)
-            take_in_requests()  # the worker's lookup: not the page's time
-            signup = PendingSignup.objects.get(subscriber__email=email)
-            confirm = path_of(site_links.confirm_url(signup))
-            response = timed(timings, "confirm POST", name, client.post, confirm)
-            statuses[("confirm POST", name)].add(response.status_code)
-            subscriber = Subscriber.objects.get(email=email)
-            unsubscribe = path_of(site_links.unsubscribe_url(subscriber))
-            response = timed(
-                timings,
-                "one-click unsubscribe",
-                name,
-                Client().post,
-                unsubscribe,
-                {"List-Unsubscribe": "One-Click"},
-            )
-            statuses[("one-click unsubscribe", name)].add(response.status_code)
+        # Reads: the preferences page of someone Campaign knows.
+        reader = Subscriber.objects.filter(email="warm-up@example.com").get()
+        for _ in range(ROUNDS):
+            for name, knobs in CONDITIONS.items():
+                emulator.knobs(**knobs)
+                browser = Client()
+                browser.get(path_of(site_links.preferences_url(reader)))
+                timed(timings, "preferences GET", name, browser.get, "/preferences/edit/")
+        emulator.knobs(**CONDITIONS["healthy"])
 
-    # Reads: the preferences page of someone Campaign knows.
-    emulator.knobs(**CONDITIONS["healthy"])
-    sign_up(client, "reader@example.com", newsletter)
-    take_in_requests()
-    client.post(
-        path_of(site_links.confirm_url(PendingSignup.objects.get(subscriber__email="reader@example.com")))
-    )
-    run_worker()
-    reader = Subscriber.objects.get(email="reader@example.com")
-    assert reader.campaign_pkey, "the reader's profile did not reach the emulator"
-    for _ in range(READ_ROUNDS):
-        for name, knobs in CONDITIONS.items():
-            emulator.knobs(**knobs)
-            browser = Client()
-            browser.get(path_of(site_links.preferences_url(reader)))
-            response = timed(timings, "preferences GET", name, browser.get, "/preferences/edit/")
-            statuses[("preferences GET", name)].add(response.status_code)
-    emulator.knobs(**CONDITIONS["healthy"])
-
+    rows, lines = figures(timings)
+    rows.append(row("worker steps during the write rounds", worker["steps"], "steps"))
+    rows.append(row("profiles reaching Campaign during the rounds", delivered, "profiles"))
     print(
         f"\n[bench] Campaign healthy, slow (+{SLOW_SECONDS:.0f} s per call) or down (every call 503); "
-        f"{ROUNDS} rounds of writes, {READ_ROUNDS} of reads, interleaved; "
-        f"page read budget {settings.CAMPAIGN_READ_BUDGET_SECONDS} s\n" + report(timings)
+        f"{ROUNDS} interleaved rounds each, worker running ({WORKER_SLOTS} slots, {worker['steps']} steps, "
+        f"{delivered} profiles created meanwhile); read budget {settings.CAMPAIGN_READ_BUDGET_SECONDS} s\n"
+        + "\n".join(lines)
     )
-    print("[bench] statuses: " + ", ".join(f"{p} {c}: {sorted(s)}" for (p, c), s in statuses.items()))
+    write_figures(
+        "slow_or_down",
+        "Issue 15 goal 2: writes' p50 and p99 with Campaign slow (1 s) or down within 10 % of healthy",
+        rows,
+    )

@@ -14,12 +14,14 @@ Prints requests sent, 429s and emails caused; asserts nothing about time.
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.test import Client
 
+from bench.figures import row, write_figures
 from signup_site.campaign.models import Topic
 from tests.abuse import post_signup, solved_proof
 from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in, sign_up
@@ -27,7 +29,20 @@ from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in
 pytestmark = pytest.mark.django_db
 
 
+FLOODS: dict[str, list[dict[str, Any]]] = {}
+
+
 def report(name: str, statuses: list[int], emails: int, extra: str = "") -> None:
+    FLOODS[name] = [
+        row(f"{name}: requests", len(statuses), "requests"),
+        row(f"{name}: refused 429", statuses.count(429), "requests"),
+        row(f"{name}: emails caused", emails, "emails"),
+    ]
+    write_figures(
+        "flood",
+        "Floods at the emailing forms with the default limits: what reaches an inbox",
+        [item for rows in FLOODS.values() for item in rows],
+    )
     print(
         f"\n{name:<44} requests {len(statuses):>4}  accepted {statuses.count(302):>4}  "
         f"429s {statuses.count(429):>4}  emails {emails:>4}{extra}"

@@ -11,3 +11,6 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the browser tests make from that thread are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# One delivery slot: the journeys see their calls reach Campaign in one order.
+# The slots' own tests (tests/test_delivery_slots.py) ask for more.
+os.environ.setdefault("OUTBOX_DELIVERY_SLOTS", "1")

@@ -255,7 +255,7 @@ def test_a_storm_of_429s_is_waited_out_and_everything_delivered(
     waiting = Change.objects.filter(status=Change.Status.PENDING, attempts__gte=1)
     assert waiting.exists()
     for change in waiting:
-        assert "CampaignUnavailable" in change.last_error
+        assert "CampaignThrottled" in change.last_error  # a CampaignUnavailable: retried
         # Retry-After: 30 is honoured: no retry before 30 seconds have passed.
         assert (change.next_attempt_at - attempted_at).total_seconds() >= 29
     assert run_worker() == 0  # nothing is due yet: the worker waits

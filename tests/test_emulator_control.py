@@ -86,7 +86,8 @@ def test_knobs_answer_the_same_shape(site: Site, name: str) -> None:
     knobs = site.controls[name].knobs()
     assert (knobs["latency"], knobs["error_rate"]) == (0.0, 0.0)
     assert knobs["throttle"] == {"times": 0, "retry_after": 30}
-    assert set(knobs) - {"latency", "error_rate", "throttle"} == OWN_KNOBS[name]
+    assert knobs["rate_limit"] is None
+    assert set(knobs) - {"latency", "error_rate", "throttle", "rate_limit"} == OWN_KNOBS[name]
 
 
 def test_a_post_sets_the_knobs_it_names_null_puts_one_back_and_reset_all(site: Site, name: str) -> None:
@@ -108,6 +109,8 @@ def test_a_post_sets_the_knobs_it_names_null_puts_one_back_and_reset_all(site: S
         ("knobs", {"error_rate": 2}),
         ("knobs", {"latency_seconds": 2}),  # a name from before the one API: refused, not ignored
         ("knobs", {"throttle": {"times": "many"}}),
+        ("knobs", {"rate_limit": {"calls": 0}}),
+        ("knobs", {"rate_limit": {"calls": 5, "per": 1}}),
         ("knobs", ["latency"]),
         ("faults", {"status": 503, "fail": True}),
         ("faults", {"times": 0}),
@@ -171,6 +174,22 @@ def test_throttle_answers_429_with_retry_after(site: Site, name: str) -> None:
     throttled = site.call(name)
     assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "7")
     assert site.call(name).status_code == 200
+
+
+def test_a_rate_limit_answers_429_beyond_its_calls_per_window(site: Site, name: str) -> None:
+    # A window of an hour: the two calls are within it however slow the machine.
+    controls = site.controls[name]
+    knobs = controls.knobs(rate_limit={"calls": 2, "seconds": 3600, "retry_after": 7})
+    assert knobs["rate_limit"] == {"calls": 2, "seconds": 3600, "retry_after": 7}
+    assert [site.call(name).status_code for _ in range(2)] == [200, 200]
+    throttled = site.call(name)
+    assert (throttled.status_code, throttled.headers["Retry-After"]) == (429, "7")
+    assert site.call(name).status_code == 429  # a refused call does not count: still over
+    controls.knobs(rate_limit=None)
+    assert site.call(name).status_code == 200
+    controls.knobs(rate_limit={"calls": 1, "seconds": 3600})
+    controls.reset()
+    assert controls.knobs()["rate_limit"] is None
 
 
 def test_error_rate_answers_503s(site: Site, name: str) -> None:

@@ -196,7 +196,7 @@ def test_a_429_reschedules_delivery_after_retry_after(site: Client, emulator: Em
     sync = Change.objects.get(kind=Change.Kind.SYNC_PROFILE)
     assert sync.status == Change.Status.PENDING
     assert sync.attempts == 1
-    assert "CampaignUnavailable" in sync.last_error
+    assert "CampaignThrottled" in sync.last_error
     assert sync.next_attempt_at >= before + timedelta(seconds=120)
     # One throttled call, then the worker moved on: no loop against Campaign.
     assert [entry["status"] for entry in emulator.log("acs")] == [429]

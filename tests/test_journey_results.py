@@ -83,7 +83,9 @@ def test_sending_the_reason_form_empty_is_thanked_too(client: Client, sam: Subsc
     path = unsubscribe_path(sam)
     client.post(path, {"scope": "all"})
     optout = OptOut.objects.get()
-    thanked = client.post(f"{path}reason/", {"optout": str(optout.public_id), "reason": "", "reason_text": ""})
+    thanked = client.post(
+        f"{path}reason/", {"optout": str(optout.public_id), "reason": "", "reason_text": ""}
+    )
     assert thanked.status_code == 303
     assert_get_able(client, thanked["Location"], "Thank you for telling us.", "Gracias por contárnoslo.")
     assert "Why did you unsubscribe?" not in html_of(client.get(thanked["Location"]))

@@ -42,6 +42,8 @@ class OutboxConfig:
     retry_base_seconds: float
     retry_max_seconds: float
     claim_timeout_seconds: float
+    # How many changes one worker has on their way to Campaign at once.
+    delivery_slots: int
     # After a refused credential or a bad setting: the least wait before Campaign is tried again.
     operator_retry_seconds: float
 
@@ -223,6 +225,7 @@ def campaign_config() -> CampaignConfig:
             retry_base_seconds=_seconds("CAMPAIGN_RETRY_BASE_SECONDS"),
             retry_max_seconds=_seconds("CAMPAIGN_RETRY_MAX_SECONDS"),
             claim_timeout_seconds=_seconds("OUTBOX_CLAIM_TIMEOUT_SECONDS"),
+            delivery_slots=_positive_int("OUTBOX_DELIVERY_SLOTS"),
             operator_retry_seconds=_seconds("CAMPAIGN_AUTH_RETRY_SECONDS"),
         ),
         read_budget_seconds=_seconds("CAMPAIGN_READ_BUDGET_SECONDS"),

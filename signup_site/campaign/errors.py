@@ -22,6 +22,11 @@ class CampaignUnavailable(CampaignError):
     retryable = True
 
 
+class CampaignThrottled(CampaignUnavailable):
+    """Campaign is up but refuses the pace (HTTP 429): try again after
+    `retry_after` seconds, as it asks, not after an outage's backoff."""
+
+
 class CampaignRejected(CampaignError):
     """Campaign refused the data (validation, unknown field): retrying won't help."""
 

@@ -10,6 +10,12 @@ transient ones come back with capped exponential backoff and jitter,
 rejections are parked until someone retries them. `sweep()` is the safety net
 under the task queue.
 
+A worker delivers in `OUTBOX_DELIVERY_SLOTS` slots at once (threads, each with
+its own database connection), so one slow Campaign answer does not hold up
+everyone else's change. The claim keeps them apart: no two slots take the same
+row, and a person's change is never claimed while an older one of theirs is
+still on its way, so each person's changes reach Campaign in order.
+
 The same worker first acts on the requests the public pages take in
 (`take_in()`: a sign-up, an "email me my link"): the page answers before any
 lookup, and `take_in_one()` runs the journey's handler for the request
@@ -19,11 +25,12 @@ failed stays, with its error, and comes back with the same backoff.
 
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.tasks import task
 from django.utils import timezone
@@ -36,10 +43,12 @@ from .errors import (
     CampaignMisconfigured,
     CampaignPending,
     CampaignRejected,
+    CampaignThrottled,
     CampaignUnavailable,
     ProfileNotFound,
 )
 from .models import Change, InboundRequest, Subscriber
+from .slots import run_in_slots
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +135,15 @@ def release_stale_claims(now: datetime | None = None) -> int:
 
 
 def _claim_inbound(now: datetime) -> InboundRequest | None:
+    # As for changes: one address's requests are acted on one at a time, in order.
+    earlier_unfinished = InboundRequest.objects.filter(
+        email=OuterRef("email"),
+        id__lt=OuterRef("id"),
+        status__in=(InboundRequest.Status.PENDING, InboundRequest.Status.IN_PROGRESS),
+    )
     due = (
         InboundRequest.objects.filter(status=InboundRequest.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(Exists(earlier_unfinished))
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)
     )
@@ -158,6 +174,12 @@ def take_in_one(now: datetime | None = None) -> bool:
     taken = _claim_inbound(now)
     if taken is None:
         return False
+    with _released_on_crash(InboundRequest, taken.pk):
+        _act_on(taken)
+    return True
+
+
+def _act_on(taken: InboundRequest) -> None:
     try:
         with transaction.atomic():
             _inbound_handlers[taken.kind](taken)
@@ -175,7 +197,19 @@ def take_in_one(now: datetime | None = None) -> bool:
         )
         with transaction.atomic():
             wake_worker(when)
-    return True
+
+
+@contextmanager
+def _released_on_crash(model: type[Change] | type[InboundRequest], row_id: int) -> Iterator[None]:
+    """Put a claimed row back (pending, unclaimed) if its slot dies handling
+    it, rather than leave it to `release_stale_claims` minutes later."""
+    try:
+        yield
+    except BaseException:
+        model.objects.filter(id=row_id, status=model.Status.IN_PROGRESS).update(
+            status=model.Status.PENDING, claimed_at=None
+        )
+        raise
 
 
 def _claim_next(now: datetime) -> Change | None:
@@ -198,6 +232,12 @@ def deliver_one(now: datetime | None = None) -> bool:
     change = _claim_next(now)
     if change is None:
         return False
+    with _released_on_crash(Change, change.pk):
+        _deliver(change)
+    return True
+
+
+def _deliver(change: Change) -> None:
     try:
         delivery.apply(change)
     except CampaignError as exc:
@@ -215,17 +255,19 @@ def deliver_one(now: datetime | None = None) -> bool:
         Change.objects.filter(id=change.pk).update(
             status=Change.Status.DONE, delivered_at=timezone.now(), last_error="", failure=""
         )
-    return True
 
 
-def deliver_all(limit: int = 10_000) -> int:
+def deliver_all(limit: int = 10_000, slots: int | None = None) -> int:
     """Act on the requests taken in, then deliver everything that is due now
-    (what those requests queue included); the number of steps attempted."""
+    (what those requests queue included), in `slots` at once (default:
+    OUTBOX_DELIVERY_SLOTS); the number of steps attempted.
+
+    Called inside a transaction, it works in that one slot alone: other
+    connections could not see what the transaction has not committed.
+    """
     release_stale_claims()
-    count = 0
-    while count < limit and (take_in_one() or deliver_one()):
-        count += 1
-    return count
+    slots = 1 if connection.in_atomic_block else slots or campaign_config().outbox.delivery_slots
+    return run_in_slots(lambda: take_in_one() or deliver_one(), slots, limit)
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -286,6 +328,10 @@ def _record_failure(
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if retryable:
         delay = backoff(change.attempts, exc.retry_after)
+        if isinstance(exc, CampaignThrottled) and exc.retry_after is not None:
+            # Up, but refusing the pace: back when Campaign says, spread a
+            # little so that the throttled changes do not all return at once.
+            delay = exc.retry_after + random.uniform(0, min(exc.retry_after / 4, 5))
         if failure in Change.OPERATOR_FAILURES:
             delay = max(delay, campaign_config().outbox.operator_retry_seconds)
         when = timezone.now() + timedelta(seconds=delay)

@@ -24,7 +24,10 @@ in and out, and answers the same request the same way:
 Knobs, in seconds where they are durations. Every emulator: `latency` (added
 before each call), `error_rate` (0..1: the share of calls answered 503 at
 random), `throttle` `{"times": N, "retry_after": s}` (the next N calls are
-answered 429 with that `Retry-After`). Its own: acs `event_ids` (the
+answered 429 with that `Retry-After`), `rate_limit` `{"calls": N, "seconds":
+W, "retry_after": s}` (null: none; a call beyond N in the last W seconds is
+answered 429 with `Retry-After: s`, as Campaign's per-licence limit is, and
+does not count). Its own: acs `event_ids` (the
 transactional event ids that exist; null: any `EVT...`); v8
 `session_lifetime` and `replicate_after` (apply staging by itself this long
 after the last replication; 0: only on `replicate`); ims `token_lifetime`.
@@ -40,7 +43,7 @@ content type, else text), `content_type` (default: the API's own),
 `retry_after` (a `Retry-After` header), `delay` (seconds to wait first: an
 answer that comes too late); v8 adds `fault` and `message`, a SOAP fault with
 that code (with HTTP 200 unless `status` says otherwise). Rules are tried
-first, then the throttle, then the error rate.
+first, then the throttle, the rate limit, then the error rate.
 
 A bad body (not JSON, an unknown knob or field, a value out of range) is a 400
 `{"error": ...}`; an unknown control a 404; a method a control does not take
@@ -73,6 +76,7 @@ from .control_input import (
 from .gate import emulator_view
 from .ims.tokens import TOKENS
 from .journal import JOURNAL
+from .limits import RateLimit, Throttle, parse_rate_limit, parse_throttle
 from .pause import Pauses
 
 FAULT_FIELDS = ("status", "body", "content_type", "retry_after", "times", "delay")
@@ -97,12 +101,6 @@ class Knob:
 
     def current(self) -> Any:
         return self.value if self.value is not None else self.default()
-
-
-@dataclass
-class Throttle:
-    times: int = 0
-    retry_after: int = 30
 
 
 @dataclass
@@ -162,17 +160,6 @@ def parse_fault(item: Any, match: tuple[str, ...], extra: tuple[str, ...] = ()) 
     return fault
 
 
-def _throttle(value: Any) -> Throttle:
-    if value is None:
-        return Throttle()
-    data = an_object(value, "throttle")
-    only_fields(data, ("times", "retry_after"), "throttle field")
-    return Throttle(
-        times=whole(data.get("times", 1), "throttle.times"),
-        retry_after=whole(data.get("retry_after", 30), "throttle.retry_after"),
-    )
-
-
 class Controls:
     """One emulator's knobs and injected faults, and the pauses a reset ends.
 
@@ -198,6 +185,7 @@ class Controls:
         self._throttled, self._unavailable = throttled, unavailable
         self.knobs = {"latency": Knob(seconds, latency), "error_rate": Knob(share), **(knobs or {})}
         self.throttle = Throttle()
+        self.rate_limit: RateLimit | None = None
         self.faults: list[Fault] = []
 
     def reset(self) -> None:
@@ -206,7 +194,7 @@ class Controls:
         with self.lock:
             for knob in self.knobs.values():
                 knob.value = None
-            self.throttle = Throttle()
+            self.throttle, self.rate_limit = Throttle(), None
             self.faults = []
 
     def value(self, name: str) -> Any:
@@ -217,24 +205,31 @@ class Controls:
         with self.lock:
             shown = {name: knob.current() for name, knob in self.knobs.items()}
             shown["throttle"] = {"times": self.throttle.times, "retry_after": self.throttle.retry_after}
-        common = ("latency", "error_rate", "throttle")
+            limit = self.rate_limit
+            shown["rate_limit"] = limit and {
+                n: getattr(limit, n) for n in ("calls", "seconds", "retry_after")
+            }
+        common = ("latency", "error_rate", "throttle", "rate_limit")
         return {name: shown[name] for name in (*common, *(n for n in shown if n not in common))}
 
     def update(self, data: Any) -> None:
         """Set the knobs `data` names: all of them, or none when one is bad."""
         wanted = an_object(data, "knobs")
-        only_fields(wanted, (*self.knobs, "throttle"), "knob")
-        throttle = _throttle(wanted["throttle"]) if "throttle" in wanted else None
+        only_fields(wanted, (*self.knobs, "throttle", "rate_limit"), "knob")
+        throttle = parse_throttle(wanted["throttle"]) if "throttle" in wanted else None
+        limit = parse_rate_limit(wanted.get("rate_limit"))
         values = {
             name: None if value is None else self.knobs[name].parse(value, name)
             for name, value in wanted.items()
-            if name != "throttle"
+            if name not in ("throttle", "rate_limit")
         }
         with self.lock:
             for name, value in values.items():
                 self.knobs[name].value = value
             if throttle is not None:
                 self.throttle = throttle
+            if "rate_limit" in wanted:
+                self.rate_limit = limit
 
     def add_faults(self, data: Any) -> None:
         added = [parse_fault(item, self.match, self.fault_fields) for item in objects_in(data, "a fault")]
@@ -262,6 +257,8 @@ class Controls:
             if self.throttle.times > 0:
                 self.throttle.times -= 1
                 return self._throttled(str(self.throttle.retry_after))
+            if self.rate_limit and self.rate_limit.refuses():
+                return self._throttled(str(self.rate_limit.retry_after))
             rate = self.knobs["error_rate"].current()
             if rate and self.random.random() < rate:
                 return self._unavailable()

@@ -25,6 +25,7 @@ from ...errors import (
     CampaignError,
     CampaignMisconfigured,
     CampaignRejected,
+    CampaignThrottled,
     CampaignUnavailable,
 )
 from ..common import parse_retry_after
@@ -271,7 +272,7 @@ def to_campaign_error(
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     summary = " ".join(part for part in (f"ACS {action}: HTTP {status}", code, message) if part)
     if status == 429 or code.startswith("429"):
-        return CampaignUnavailable(summary, retry_after=retry_after)
+        return CampaignThrottled(summary, retry_after=retry_after)
     if status in (401, 403) or code.startswith(("401", "403")):
         return CampaignAuthError(summary)
     if status == 404:

@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 import requests
 
 from ...config import V8Config, campaign_config
-from ...errors import CampaignAuthError, CampaignError, CampaignRejected, CampaignUnavailable
+from ...errors import (
+    CampaignAuthError,
+    CampaignError,
+    CampaignRejected,
+    CampaignThrottled,
+    CampaignUnavailable,
+)
 from ..common import parse_retry_after
 from ..http import RenewingAuth, ReplyTooLarge, new_session
 from ..ims import IMSTokenClient
@@ -300,7 +306,7 @@ def to_campaign_error(
     if IMS_TOKEN_EXPIRED in codes or status == 401:
         return CampaignAuthError(f"{action}: IMS token refused ({' '.join(codes) or 'HTTP 401'})")
     if status == 429:
-        return CampaignUnavailable(f"{action}: throttled (HTTP 429)", retry_after=retry_after)
+        return CampaignThrottled(f"{action}: throttled (HTTP 429)", retry_after=retry_after)
     if 300 <= status < 400:
         return CampaignAuthError(
             f"{action}: HTTP {status}, a redirect from the SOAP router, not followed (check V8_URL)"

@@ -1,0 +1,161 @@
+"""What every bench module shares: where its figures go (`var/bench/<name>.json`,
+in one shape that `bench/report.py` combines), percentiles, the floor view,
+and the ACS emulator in a process of its own.
+
+The shape: `{"goal": "...", "rows": [{"name", "value", "unit", "target", "met"}]}`;
+`target` and `met` are null where a figure has no target (it is reported,
+not judged).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from signup_site.campaign import outbox
+from signup_site.campaign.models import PendingSignup
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
+
+
+def row(
+    name: str, value: float, unit: str, target: str | None = None, met: bool | None = None
+) -> dict[str, Any]:
+    return {"name": name, "value": round(value, 3), "unit": unit, "target": target, "met": met}
+
+
+def write_figures(name: str, goal: str, rows: list[dict[str, Any]], **extra: Any) -> Path:
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    target = BENCH_DIR / f"{name}.json"
+    target.write_text(json.dumps({"goal": goal, "rows": rows, **extra}, indent=2) + "\n")
+    return target
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (`share` 0..1) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def floor(request: HttpRequest) -> HttpResponse:
+    """The trivial view: the site's whole middleware stack, no work."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# bench/urls: the site's URLs and the floor view beside them (ROOT_URLCONF = "bench.figures").
+urlpatterns = [path("bench/floor", floor), path("", include("signup_site.urls"))]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Site:
+    """What `use_acs_emulator` needs of a live server: its URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+@contextmanager
+def emulator_process(threads: int = 64) -> Iterator[Site]:
+    """The emulators served by gunicorn in a process of their own, so that
+    their work does not share this process's interpreter lock with the site
+    and the worker under test. State in memory, one worker process."""
+    from tests.acs_support import CLIENT_ID, CLIENT_SECRET, ORGANIZATION, TRANSACTIONAL_API
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "CAMPAIGN_EMULATOR": "true",
+        "DATABASE_URL": f"sqlite:///{BENCH_DIR / 'emulator.sqlite3'}",
+        "EMULATOR_IMS_CLIENTS": f"{CLIENT_ID}:{CLIENT_SECRET}",
+        "EMULATOR_ACS_ORGANIZATION": ORGANIZATION,
+        "EMULATOR_ACS_TRANSACTIONAL_API": TRANSACTIONAL_API,
+        "EMULATOR_ACS_SEND_MAIL": "false",
+    }
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "signup_site.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-k",
+            "gthread",
+            "-w",
+            "1",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,  # its 503s and 429s are the point, not news
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(f"{url}/emulator/acs/_control/knobs", timeout=5).raise_for_status()
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield Site(url)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@contextmanager
+def worker_running(slots: int) -> Iterator[Counter[str]]:
+    """The outbox worker, draining in a thread while the rounds run."""
+    stop = threading.Event()
+    passes: Counter[str] = Counter()
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                passes["steps"] += outbox.deliver_all(slots=slots)
+                passes["passes"] += 1
+                stop.wait(0.02)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield passes
+    finally:
+        stop.set()
+        thread.join(timeout=120)
+
+
+def taken_in(email: str) -> PendingSignup:
+    """The worker's first step for this sign-up (it has no deadline here but the bench's)."""
+    for _ in range(6000):
+        found = PendingSignup.objects.filter(subscriber__email=email).first()
+        if found is not None:
+            return found
+        time.sleep(0.01)
+    raise AssertionError(f"the worker never took in {email}")

@@ -1,0 +1,247 @@
+"""A worker's delivery slots: N changes on their way to Campaign at once,
+never two of one person, in each person's order; a slot that crashes puts
+its claim back. Threads meet at barriers and events, never at a clock: on a
+wrong answer a barrier breaks (its timeout is the test's safety net, never
+what is measured) and the change fails, which the assertions then see.
+
+The slots use connections of their own, so these tests commit
+(`transaction=True`); the suite runs them on SQLite and on PostgreSQL.
+"""
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from signup_site.campaign import outbox
+from signup_site.campaign.addresses import person_key
+from signup_site.campaign.errors import CampaignUnavailable
+from signup_site.campaign.models import Change, InboundRequest, Subscriber
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Long enough for any machine; only reached when the code under test is wrong.
+SAFETY_NET_SECONDS = 20
+
+
+def person(email: str) -> Subscriber:
+    return Subscriber.objects.create(
+        email=email,
+        person_key=person_key(email),
+        status=Subscriber.Status.CONFIRMED,
+        confirmed_at=timezone.now(),
+    )
+
+
+def queue(subscriber: Subscriber, count: int = 1) -> list[Change]:
+    return [
+        Change.objects.create(
+            subscriber=subscriber,
+            kind=Change.Kind.SEND_MESSAGE,
+            payload={"message": "welcome", "email": subscriber.email, "n": n},
+        )
+        for n in range(count)
+    ]
+
+
+def statuses(changes: "QuerySet[Change]") -> list[str]:
+    return list(changes.order_by("id").values_list("status", flat=True))
+
+
+class InFlight:
+    """A stand-in for `delivery.apply` that keeps count of who is in flight."""
+
+    def __init__(self, hold: Callable[[Change], object]) -> None:
+        self.hold = hold
+        self.lock = threading.Lock()
+        self.now: dict[str, int] = defaultdict(int)
+        self.most_at_once: dict[str, int] = defaultdict(int)
+        self.delivered: list[tuple[str, int]] = []
+
+    def __call__(self, change: Change) -> None:
+        email = change.subscriber.email
+        with self.lock:
+            self.now[email] += 1
+            self.most_at_once[email] = max(self.most_at_once[email], self.now[email])
+        try:
+            self.hold(change)
+        finally:
+            with self.lock:
+                self.now[email] -= 1
+                self.delivered.append((email, change.payload["n"]))
+
+
+@pytest.fixture
+def apply(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[Change], object]], InFlight]]:
+    def install(hold: Callable[[Change], object]) -> InFlight:
+        stand_in = InFlight(hold)
+        monkeypatch.setattr(outbox.delivery, "apply", stand_in)
+        return stand_in
+
+    yield install
+
+
+@pytest.mark.parametrize("slots", [2, 4, 16])
+def test_n_slots_have_n_changes_of_different_people_in_flight_at_once(
+    apply: Callable[[Callable[[Change], object]], InFlight], slots: int
+) -> None:
+    for number in range(slots):
+        queue(person(f"p{number}@example.com"))
+    # Each delivery waits until all N are in flight: fewer slots break the barrier.
+    barrier = threading.Barrier(slots, timeout=SAFETY_NET_SECONDS)
+    apply(lambda change: barrier.wait())
+
+    assert outbox.deliver_all(slots=slots) == slots
+
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * slots
+    assert not barrier.broken
+
+
+def test_the_setting_gives_the_number_of_slots(
+    apply: Callable[[Callable[[Change], object]], InFlight], settings: pytest.FixtureRequest
+) -> None:
+    settings.OUTBOX_DELIVERY_SLOTS = 3  # type: ignore[attr-defined]
+    for number in range(3):
+        queue(person(f"p{number}@example.com"))
+    barrier = threading.Barrier(3, timeout=SAFETY_NET_SECONDS)
+    apply(lambda change: barrier.wait())
+
+    outbox.deliver_all()
+
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 3
+
+
+def test_one_persons_changes_are_never_in_flight_together_and_arrive_in_order(
+    apply: Callable[[Callable[[Change], object]], InFlight],
+) -> None:
+    queue(person("many@example.com"), 3)
+    for other in ("b@example.com", "c@example.com"):
+        queue(person(other))
+    others_started = threading.Barrier(3, timeout=SAFETY_NET_SECONDS)
+
+    def hold(change: Change) -> None:
+        # The first change of many@ is held until both others are in flight:
+        # two slots are then busy with others and one is free, and that free
+        # slot must not take many@'s second change meanwhile.
+        if change.subscriber.email != "many@example.com" or change.payload["n"] == 0:
+            others_started.wait()
+
+    stand_in = apply(hold)
+
+    outbox.deliver_all(slots=4)
+
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 5
+    assert stand_in.most_at_once["many@example.com"] == 1
+    assert [n for email, n in stand_in.delivered if email == "many@example.com"] == [0, 1, 2]
+
+
+def test_a_failed_change_holds_back_that_persons_later_ones_in_every_slot(
+    apply: Callable[[Callable[[Change], object]], InFlight],
+) -> None:
+    first, *_later = queue(person("held@example.com"), 3)
+    queue(person("free@example.com"))
+
+    def hold(change: Change) -> None:
+        if change.pk == first.pk:
+            raise CampaignUnavailable("down")
+
+    stand_in = apply(hold)
+
+    outbox.deliver_all(slots=4)
+
+    # Tried once each: held@'s later changes wait behind its failed first one.
+    assert sorted(email for email, _n in stand_in.delivered) == ["free@example.com", "held@example.com"]
+    assert (
+        statuses(Change.objects.filter(subscriber__email="held@example.com")) == [Change.Status.PENDING] * 3
+    )
+
+
+class SlotCrash(Exception):
+    """What escapes a slot mid-delivery: the database gone while recording
+    the outcome, say."""
+
+
+def test_a_slot_that_crashes_puts_its_claim_back_for_another_slot(
+    apply: Callable[[Callable[[Change], object]], InFlight], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashing = queue(person("crash@example.com"))[0]
+    for number in range(3):
+        queue(person(f"p{number}@example.com"))
+    crashed = threading.Event()
+    record_outcome = outbox._deliver
+
+    def deliver(change: Change) -> None:
+        if change.pk == crashing.pk and not crashed.is_set():
+            crashed.set()
+            raise SlotCrash
+        record_outcome(change)
+
+    monkeypatch.setattr(outbox, "_deliver", deliver)
+    apply(lambda change: None)
+
+    outbox.deliver_all(slots=2)
+
+    assert crashed.is_set()
+    # Put back at once and delivered by a slot still alive, in the same pass.
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 4
+    assert Change.objects.get(pk=crashing.pk).attempts == 2
+
+
+def test_a_crash_in_the_only_slot_leaves_the_change_pending_not_claimed(
+    apply: Callable[[Callable[[Change], object]], InFlight], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    change = queue(person("crash@example.com"))[0]
+
+    def crash(change: Change) -> None:
+        raise SlotCrash
+
+    monkeypatch.setattr(outbox, "_deliver", crash)
+
+    with pytest.raises(SlotCrash):
+        outbox.deliver_one()
+
+    change.refresh_from_db()
+    assert (change.status, change.claimed_at) == (Change.Status.PENDING, None)
+
+
+def test_a_request_taken_in_is_not_claimed_while_an_older_one_of_that_address_is() -> None:
+    # At the claim itself: on SQLite the handlers' transactions take turns
+    # anyway, on PostgreSQL two slots would act on one address at once.
+    first, second = (
+        InboundRequest.objects.create(kind="test", email="twice@example.com", payload={"n": n})
+        for n in range(2)
+    )
+    other = InboundRequest.objects.create(kind="test", email="other@example.com", payload={})
+    now = timezone.now()
+
+    claimed = [outbox._claim_inbound(now) for _ in range(3)]
+
+    assert [taken.pk if taken else None for taken in claimed] == [first.pk, other.pk, None]
+    InboundRequest.objects.filter(pk=first.pk).delete()  # acted on
+    assert getattr(outbox._claim_inbound(now), "pk", None) == second.pk
+
+
+def test_the_worker_command_delivers_in_the_slots_its_flag_asks_for(
+    apply: Callable[[Callable[[Change], object]], InFlight], settings: pytest.FixtureRequest
+) -> None:
+    settings.OUTBOX_DELIVERY_SLOTS = 1  # type: ignore[attr-defined]
+    with transaction.atomic():  # one wake-up, enqueued as it commits
+        for number in range(3):
+            outbox.record(person(f"p{number}@example.com"), Change.Kind.SEND_MESSAGE, message="welcome", n=0)
+    barrier = threading.Barrier(3, timeout=SAFETY_NET_SECONDS)
+    apply(lambda change: barrier.wait())
+
+    call_command("worker", "--slots", "3", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 3
+    assert not barrier.broken
+
+
+def test_the_worker_refuses_a_number_of_slots_below_one() -> None:
+    with pytest.raises(CommandError):
+        call_command("worker", "--slots", "0")
