@@ -11,6 +11,7 @@ The slots use connections of their own, so these tests commit
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -159,6 +160,19 @@ def test_a_failed_change_holds_back_that_persons_later_ones_in_every_slot(
     assert (
         statuses(Change.objects.filter(subscriber__email="held@example.com")) == [Change.Status.PENDING] * 3
     )
+
+
+def test_a_slot_with_a_stale_list_cannot_claim_a_change_put_back_for_later() -> None:
+    """Slot B read the due list while slot A held the change; A's delivery
+    failed and put it back, pending, for later. B's claim must see that it
+    is no longer due (else it is tried again at once, ignoring the backoff:
+    seen as a flaky double attempt under load)."""
+    change = queue(person("later@example.com"))[0]
+    now = timezone.now()
+    stale_list = [change.pk]  # what slot B read before A claimed it
+    Change.objects.filter(pk=change.pk).update(next_attempt_at=now + timedelta(seconds=30))
+    assert outbox._claim_first(Change, stale_list, now) is None
+    assert Change.objects.get(pk=change.pk).status == Change.Status.PENDING
 
 
 class SlotCrash(Exception):

@@ -17,7 +17,14 @@ from django.test import Client
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from signup_site.campaign.models import OptOut, PendingEmailChange, PendingSignup, Subscriber, parse_public_id
+from signup_site.campaign.models import (
+    OptDownRecord,
+    OptOut,
+    PendingEmailChange,
+    PendingSignup,
+    Subscriber,
+    parse_public_id,
+)
 from signup_site.campaign.preferences import Snapshot
 from signup_site.web.links import (
     BadLink,
@@ -41,10 +48,23 @@ PURPOSES = st.sampled_from(list(Purpose))
 PAGES = {
     Purpose.CONFIRM: ["/confirm/{}/"],
     Purpose.PREFERENCES: ["/preferences/{}/"],
-    Purpose.UNSUBSCRIBE: ["/unsubscribe/{}/", "/unsubscribe/{}/reason/", "/unsubscribe/{}/undo/"],
+    Purpose.UNSUBSCRIBE: [
+        "/unsubscribe/{}/",
+        "/unsubscribe/{}/reason/",
+        "/unsubscribe/{}/undo/",
+        "/unsubscribe/{}/fewer/",
+        "/unsubscribe/{}/preferences/",
+    ],
     Purpose.EMAIL_CHANGE: ["/preferences/email/{}/"],
+    Purpose.OPTDOWN: ["/fewer/{}/", "/fewer/{}/undo/"],
 }
-KEY = {Purpose.CONFIRM: "p", Purpose.PREFERENCES: "s", Purpose.UNSUBSCRIBE: "s", Purpose.EMAIL_CHANGE: "c"}
+KEY = {
+    Purpose.CONFIRM: "p",
+    Purpose.PREFERENCES: "s",
+    Purpose.UNSUBSCRIBE: "s",
+    Purpose.EMAIL_CHANGE: "c",
+    Purpose.OPTDOWN: "r",
+}
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
     lambda children: st.lists(children, max_size=3) | st.dictionaries(TEXT, children, max_size=3),
@@ -64,6 +84,7 @@ def make_person(name: str) -> Subscriber:
     )
     PendingSignup.objects.create(subscriber=subscriber, first_name=name.title())
     PendingEmailChange.objects.create(subscriber=subscriber, new_email=f"{name}.new@example.com")
+    OptDownRecord.objects.create(subscriber=subscriber, kind=OptDownRecord.Kind.FREQUENCY, choice="weekly")
     return subscriber
 
 
@@ -79,6 +100,7 @@ def genuine_token(purpose: Purpose, subscriber: Subscriber) -> str:
         Purpose.PREFERENCES: lambda: subscriber.public_id,
         Purpose.UNSUBSCRIBE: lambda: subscriber.public_id,
         Purpose.EMAIL_CHANGE: lambda: subscriber.email_changes.get().public_id,
+        Purpose.OPTDOWN: lambda: subscriber.optdowns.get().public_id,
     }[purpose]()
     return make_token(purpose, **{KEY[purpose]: named.hex})
 

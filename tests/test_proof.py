@@ -75,7 +75,7 @@ def test_a_bot_filling_the_honeypot_on_the_preferences_page_changes_nothing(
     page = html_of(client.get("/preferences/edit/"))
     sent = len(mail.outbox)
     data = {"shown": shown_in(page), "email": "victim@example.org", "language": "en", "homepage": "x"}
-    assert client.post("/preferences/edit/", data).status_code == 302
+    assert client.post("/preferences/edit/", data).status_code == 303
     run_worker()
     assert len(mail.outbox) == sent
 

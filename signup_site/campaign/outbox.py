@@ -154,11 +154,13 @@ def _claim_inbound(now: datetime) -> InboundRequest | None:
 def _claim_first(model: type[Change] | type[InboundRequest], due: Any, now: datetime) -> int | None:
     """Claim the first row of `due` (ids, in order) still pending; its id.
 
-    A conditional update is the claim: of several workers, one wins."""
+    A conditional update is the claim: of several workers, one wins. It
+    checks the row is still due, too: a row another slot tried and put back
+    for later since `due` was read is pending again, but not due."""
     for row_id in due[:CLAIM_WINDOW]:
-        claimed = model.objects.filter(id=row_id, status=model.Status.PENDING).update(
-            status=model.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1
-        )
+        claimed = model.objects.filter(
+            id=row_id, status=model.Status.PENDING, next_attempt_at__lte=now
+        ).update(status=model.Status.IN_PROGRESS, claimed_at=now, attempts=F("attempts") + 1)
         if claimed:
             return int(row_id)
     return None
