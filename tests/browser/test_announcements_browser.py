@@ -114,7 +114,7 @@ def test_confirmation_is_a_status_message(page: Page, site: str, seeded: None, s
 
 def test_opt_out_results_and_errors_are_announced(page: Page, site: str, ana: Subscriber) -> None:
     page.goto(site_links.unsubscribe_url(ana))
-    send(page)
+    send(page, "main form[action='']")  # the unsubscribe form, after the fewer-emails one
     assert_result_announced(page, "You will no longer receive our marketing emails.")
 
     reason = "form[action$='/reason/']"
