@@ -74,3 +74,20 @@ def test_the_counters_never_hold_an_address(client: Client, newsletter: Topic) -
     names = " ".join(LimitCounter.objects.values_list("name", flat=True))
     assert "limits:mailbox:" in names
     assert "secret" not in names and "example" not in names
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signup_and_its_wake_up_are_one_commit(client: Client, newsletter: Topic) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    post_signup(client, "first@example.com", newsletter)
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signup(client, "second@example.com", newsletter) == 302
+    statements = [query["sql"] for query in queries.captured_queries]
+    # The request taken in and the task that wakes the worker: written in one
+    # transaction (on the database task backend), so committed at once.
+    writes = [sql for sql in statements if sql.startswith("INSERT") and "web_limitcounter" not in sql]
+    assert len(writes) == 2, statements
+    first, last = statements.index(writes[0]), statements.index(writes[1])
+    assert not any(sql in ("COMMIT", "BEGIN") for sql in statements[first:last]), statements
+    assert DBTaskResult.objects.count() == 2 and InboundRequest.objects.count() == 2
