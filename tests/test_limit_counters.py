@@ -21,11 +21,20 @@ def test_a_valid_signup_post_runs_few_statements(
     client: Client, newsletter: Topic, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:
     post_signup(client, "first@example.com", newsletter)  # the window's first: it also sweeps
-    # The topics (2), the counters (1), the request taken in and the worker's
+    # The topics (1), the counters (1), the request taken in and the worker's
     # wake-up (2, in a savepoint of the test's transaction: 4).
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         assert post_signup(client, "second@example.com", newsletter) == 302
     assert InboundRequest.objects.count() == 2
+
+
+def test_a_valid_signup_reads_its_topics_once_and_no_translations(client: Client, newsletter: Topic) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signup(client, "topics@example.com", newsletter) == 302
+    reads = [query["sql"] for query in queries.captured_queries if '"campaign_topic' in query["sql"]]
+    # The chosen topics, checked against the current ones; their labels'
+    # translations are for showing the form, which a valid sign-up does not.
+    assert len(reads) == 1 and '"campaign_topic"' in reads[0], reads
 
 
 def test_every_counter_is_counted_in_one_statement(client: Client, newsletter: Topic) -> None:
