@@ -100,3 +100,18 @@ def test_a_signup_and_its_wake_up_are_one_commit(client: Client, newsletter: Top
     first, last = statements.index(writes[0]), statements.index(writes[1])
     assert not any(sql in ("COMMIT", "BEGIN") for sql in statements[first:last]), statements
     assert DBTaskResult.objects.count() == 2 and InboundRequest.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_counting_does_not_wait_for_the_disk_but_the_signup_does(
+    client: Client, newsletter: Topic
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signup(client, "durable@example.com", newsletter) == 302
+    statements = [query["sql"] for query in queries.captured_queries]
+    counting = next(n for n, sql in enumerate(statements) if "web_limitcounter" in sql)
+    assert statements[counting - 1] == "SET LOCAL synchronous_commit TO OFF", statements
+    # The sign-up's own transaction keeps the server's default: durable.
+    assert statements.count("SET LOCAL synchronous_commit TO OFF") == 1, statements
