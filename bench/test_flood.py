@@ -1,6 +1,6 @@
 """`make bench`: floods at the emailing forms, with the default limits, and
 what they cause. Each scenario fires its requests through the test client
-(the whole Django stack, the database cache holding the counters), then runs
+(the whole Django stack, the database holding the counters), then runs
 the worker and counts the mail delivered (`mail.outbox`).
 
 - 200 sign-ups from one client without proof of work (a bot without JavaScript);

@@ -69,10 +69,11 @@ def offers(seeded: None) -> Topic:
 
 @pytest.fixture(autouse=True)
 def _fresh_limits(request: pytest.FixtureRequest) -> None:
-    """The abuse limits' counters start at nought in every test. They live in the
-    database cache, whose table a test's rollback empties, but which the flush
-    ending a transactional test (live server, browser) leaves alone: emptied
-    here, before such a test, once its database is there."""
+    """The abuse limits' counters and spent proofs start afresh in every test.
+    The counters are rows of a model (web.models.LimitCounter), emptied by a
+    test's rollback and by the flush ending a transactional one; spent proofs
+    live in the database cache, whose table that flush leaves alone: emptied
+    here, before such a test (live server, browser), once its database is there."""
     if "transactional_db" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         from django.core.cache import cache

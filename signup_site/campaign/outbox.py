@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
 
 from . import delivery
 from .config import campaign_config
@@ -92,21 +93,37 @@ def _enqueue_now() -> None:
     deliver_changes.enqueue()
 
 
+def _enqueued() -> None:
+    """Marks a transaction whose wake-up is a task row already in it."""
+
+
+def _tasks_in_this_database() -> bool:
+    return isinstance(deliver_changes.get_backend(), DatabaseBackend)
+
+
 def wake_worker(at: datetime | None = None) -> None:
     """Wake a worker once the current transaction commits (at `at`, if given).
 
     An immediate wake-up is registered once per transaction: a confirmation
     that records six changes enqueues one task, and that task drains all six.
+    On the database task backend the task is a row written in the transaction
+    itself, committed with what it is to act on: a sign-up is one commit,
+    not two (issue 15).
     """
     if at is not None:
         transaction.on_commit(deliver_changes.using(run_after=at).enqueue)
         return
     connection = transaction.get_connection()
-    # Django drops the callbacks of a rolled-back savepoint from this list,
-    # so a wake-up found here is one that will run.
+    # Django drops the callbacks of a rolled-back savepoint from this list
+    # (and the savepoint's rows with them), so a wake-up found here is one
+    # that will run.
     if connection.in_atomic_block and any(
-        callback is _enqueue_now for _savepoints, callback, _robust in connection.run_on_commit
+        callback in (_enqueue_now, _enqueued) for _savepoints, callback, _robust in connection.run_on_commit
     ):
+        return
+    if connection.in_atomic_block and _tasks_in_this_database():
+        deliver_changes.enqueue()
+        transaction.on_commit(_enqueued)
         return
     transaction.on_commit(_enqueue_now)
 

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,17 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super().clean(value)
+
+    def _check_values(self, value: Any) -> QuerySet[Topic]:
+        # Which topics were chosen is all a sign-up needs: their translations,
+        # prefetched for the labels, are read only when the form is shown.
+        # (`_queryset`, not the setter, which would rebuild the widget's choices.)
+        shown = self.queryset
+        self._queryset = shown.prefetch_related(None)
+        try:
+            return super()._check_values(value)
+        finally:
+            self._queryset = shown
 
 
 # What a person reads for each reason `canonical_address` refuses an address.
