@@ -259,3 +259,19 @@ def test_the_worker_command_delivers_in_the_slots_its_flag_asks_for(
 def test_the_worker_refuses_a_number_of_slots_below_one() -> None:
     with pytest.raises(CommandError):
         call_command("worker", "--slots", "0")
+
+
+def test_a_pass_asks_for_requests_taken_in_once_not_before_every_change(
+    django_assert_max_num_queries: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One slot, ten changes of ten people, Campaign's side stubbed out: what
+    # is counted is the outbox's own queries (claim, read, mark done), and a
+    # look for requests taken in before each change would add ten.
+    monkeypatch.setattr("signup_site.campaign.delivery.apply", lambda change: None)
+    for n in range(10):
+        queue(person(f"q{n}@example.com"))
+    per_change = 4  # the due ids, the conditional claim, the row, marking it done
+    once_per_pass = 2 + 1 + 1  # stale claims put back, requests taken in, the empty last claim
+    with django_assert_max_num_queries(10 * per_change + once_per_pass):  # type: ignore[operator]
+        assert outbox.deliver_all(slots=1) == 10
+    assert statuses(Change.objects.all()) == [Change.Status.DONE] * 10

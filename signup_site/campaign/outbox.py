@@ -286,7 +286,7 @@ def deliver_all(limit: int = 10_000, slots: int | None = None) -> int:
     """
     release_stale_claims()
     slots = 1 if connection.in_atomic_block else slots or campaign_config().outbox.delivery_slots
-    return run_in_slots(lambda: take_in_one() or deliver_one(), slots, limit)
+    return run_in_slots(deliver_one, slots, limit, first=take_in_one)
 
 
 def sweep(now: datetime | None = None) -> int:
