@@ -9,7 +9,6 @@ not judged).
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from bench.server import free_port
 from signup_site.campaign import outbox
 from signup_site.campaign.models import PendingSignup
 
@@ -57,13 +57,6 @@ def floor(request: HttpRequest) -> HttpResponse:
 
 # bench/urls: the site's URLs and the floor view beside them (ROOT_URLCONF = "bench.figures").
 urlpatterns = [path("bench/floor", floor), path("", include("signup_site.urls"))]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Site:

@@ -21,36 +21,30 @@ Nothing here asserts a time. The table is printed, and the figures written as
 JSON to var/bench/page_floor.json for the combined report.
 """
 
-import http.client
 import json
 import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.server import FLOOR, ROOT, fetch, postgres_reachable, site_server, throwaway_postgres
+
 OUT = ROOT / "var" / "bench" / "page_floor.json"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 THREADS = 4
 GET_TARGET, POST_TARGET = 0.50, 0.30
-FLOOR = "/bench/floor"
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CONSENT = re.compile(r'name="consent" value="([^"]+)"')
@@ -59,115 +53,6 @@ TOPIC = re.compile(r'name="topics" value="([^"]+)"')
 pytestmark = pytest.mark.skipif(
     shutil.which("wrk") is None, reason="wrk is not installed (make bench installs it)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def site_environment(database_url: str, port: int, static_root: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "LIMIT_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_STATIC_MANIFEST="true",
-        BENCH_STATIC_ROOT=str(static_root),
-        DATABASE_URL=database_url,
-        # As a production server keeps them: a connection per request would
-        # measure PostgreSQL's handshake, not the page.
-        DATABASE_CONN_MAX_AGE="60",
-        SITE_URL=f"http://127.0.0.1:{port}",
-        CAMPAIGN_BACKEND="local",
-        BRAND_POSTAL_ADDRESS="1 Bench Street",  # else every command warns of CAN-SPAM
-        # One client signs up thousands of addresses: the abuse limits aside.
-        LIMIT_IP_PER_HOUR="100000000",
-        LIMIT_IP_UNPROVEN_PER_HOUR="100000000",
-        LIMIT_NETWORK_PER_HOUR="100000000",
-        LIMIT_MAILBOX_PER_DAY="100000000",
-        LIMIT_GLOBAL_PER_HOUR="100000000",
-        LIMIT_GLOBAL_UNPROVEN_PER_HOUR="100000000",
-        SIGNUP_EMAILS_PER_HOUR="100000000",
-    )
-    return env
-
-
-def fetch(
-    port: int, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request(method, path, body=body or None, headers=headers or {})
-        response = connection.getresponse()
-        cookies = {}
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                cookies[key] = rest.split(";", 1)[0]
-        return response.status, cookies, response.read().decode()
-    finally:
-        connection.close()
-
-
-@contextmanager
-def site_server(database_url: str) -> Iterator[int]:
-    """gunicorn serving the site on a free port, over a migrated, seeded database."""
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="bench-page-floor-") as workdir:
-        env = site_environment(database_url, port, Path(workdir) / "static")
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        for command in (["migrate", "--no-input"], ["createcachetable"], ["collectstatic", "--no-input"]):
-            subprocess.run([*manage, *command, "-v", "0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-        gunicorn = [sys.executable, "-m", "gunicorn", "signup_site.wsgi:application", "--workers", "2"]
-        server = subprocess.Popen(  # noqa: S603 (our own command line)
-            [*gunicorn, "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with suppress(OSError):
-                    if fetch(port, "GET", FLOOR)[0] == 200:
-                        break
-                assert server.poll() is None, "gunicorn exited"
-                assert time.monotonic() < deadline, "gunicorn did not answer within a minute"
-                time.sleep(0.2)
-            yield port
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-@contextmanager
-def throwaway_postgres(url: str) -> Iterator[str]:
-    """A database of its own on the server `url` names, dropped afterwards."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{(parts.path.strip('/') or 'bench')}_{os.getpid()}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgres_reachable(url: str) -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), connect_timeout=3).close()
-    except Exception:  # any failure means: not measured, and the table says so
-        return False
-    return True
 
 
 def wrk(port: int, path: str, language: str) -> float:
@@ -306,14 +191,14 @@ def test_pages_against_the_floor() -> None:
     rows: list[dict[str, object]] = []
     with (
         tempfile.TemporaryDirectory(prefix="bench-page-floor-db-") as directory,
-        site_server(f"sqlite:///{directory}/db.sqlite3") as port,
+        site_server(f"sqlite:///{directory}/db.sqlite3") as site,
     ):
-        rows += measure_gets(port)
-        rows.append(measure_post(port, "SQLite"))
+        rows += measure_gets(site.port)
+        rows.append(measure_post(site.port, "SQLite"))
     postgres = os.environ.get("BENCH_DATABASE_URL", "")
     if postgres and postgres_reachable(postgres):
-        with throwaway_postgres(postgres) as url, site_server(url) as port:
-            rows.append(measure_post(port, "PostgreSQL"))
+        with throwaway_postgres(postgres) as url, site_server(url) as site:
+            rows.append(measure_post(site.port, "PostgreSQL"))
     else:
         note = f"no PostgreSQL answers at {postgres}" if postgres else "BENCH_DATABASE_URL is not set"
         rows.append(
