@@ -25,9 +25,8 @@ def kim(site: str, client: Client) -> Subscriber:
     """Kim signed up for the newsletter and confirmed (setup, with the test client)."""
     sign_up(client, EMAIL, Topic.objects.get(slug="newsletter"), first_name="Kim")
     run_worker()
-    assert (
-        client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 303
-    )  # to the result page (PRG)
+    # To the result page (Post/Redirect/Get).
+    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 303
     run_worker()
     return Subscriber.objects.get(email=EMAIL)
 
