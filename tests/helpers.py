@@ -132,6 +132,19 @@ def confirm_latest(client: Client) -> str:
     run_worker()
     confirm = link_in(mail.outbox[-1], "/confirm/")
     response = client.post(confirm)
-    assert response.status_code == 200
+    assert response.status_code == 303  # to the confirmed page (Post/Redirect/Get)
     run_worker()
     return confirm
+
+
+def assert_get_able(client: Client, location: str, english: str, spanish: str) -> None:
+    """The result page reloads, and its language switcher's link answers it in Spanish."""
+    for _ in range(2):
+        response = client.get(location)
+        assert response.status_code == 200
+        assert english in html_of(response)
+    switched = client.get(f"{location}?lang=es")
+    assert switched.status_code == 200
+    assert '<html lang="es">' in html_of(switched)
+    assert spanish in html_of(switched)
+    client.cookies.pop("django_language", None)

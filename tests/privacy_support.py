@@ -51,8 +51,8 @@ def press_delete(client: Client) -> str:
     page = client.get("/preferences/delete/")
     assert page.status_code == 200 and b"Yes, delete my data" in page.content
     response = client.post("/preferences/delete/", {"confirm": "yes"})
-    assert response.status_code == 200
-    return response.content.decode()
+    assert response.status_code == 303  # to the deleted page (Post/Redirect/Get)
+    return client.get(response["Location"]).content.decode()
 
 
 def what_is_left(email: str) -> dict[str, Any]:

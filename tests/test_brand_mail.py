@@ -48,7 +48,8 @@ def journey(client: Client, handler: Handler, offers: Topic, language: str) -> l
     confirmation = parsed(handler.received[-1].raw)
     confirm = re.search(r"https://signup\.example\.com(/confirm/\S+/)", part(confirmation, "plain"))
     assert confirm
-    assert client.post(confirm.group(1), secure=True, HTTP_HOST="signup.example.com").status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert client.post(confirm.group(1), secure=True, HTTP_HOST="signup.example.com").status_code == 303
     run_worker()
     assert len(handler.received) == 2
     return [parsed(received.raw) for received in handler.received]

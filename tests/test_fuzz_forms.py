@@ -145,7 +145,7 @@ def test_any_names_sign_up_confirm_and_reach_campaign(
         return
     run_worker()
     confirm = link_in(mail.outbox[-1], "/confirm/")
-    assert post(client, confirm, {}).status_code == 200
+    assert post(client, confirm, {}).status_code == 303  # to the result page (PRG)
     run_worker()
     assert Subscriber.objects.get(email="names@example.com").changes.exclude(status="done").count() == 0
 
@@ -234,10 +234,11 @@ def test_confirm_and_email_change_pages_never_fail(
     confirm = post(
         client, f"/confirm/{make_token(Purpose.CONFIRM, p=signup.public_id.hex)}/", body, multipart
     )
-    assert confirm.status_code == 200
+    assert confirm.status_code == 303  # to the result page (Post/Redirect/Get)
     change = PendingEmailChange.objects.get_or_create(subscriber=person, new_email="moved@example.com")[0]
     token = make_token(Purpose.EMAIL_CHANGE, c=change.public_id.hex)
-    assert post(client, f"/preferences/email/{token}/", body, multipart).status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert post(client, f"/preferences/email/{token}/", body, multipart).status_code == 303
 
 
 PAGES = ["/", "/signup/", "/signup/sent/", "/preferences/", "/preferences/edit/", "/healthz"]

@@ -15,7 +15,7 @@ from django.test import Client
 
 from signup_site.campaign.models import Change, LocalProfile, OptOut, Subscriber, Topic
 from signup_site.web.links import Purpose, make_token
-from tests.helpers import confirm_latest, html_of, link_in, run_worker, shown_in, sign_up
+from tests.helpers import assert_get_able, confirm_latest, html_of, link_in, run_worker, shown_in, sign_up
 
 pytestmark = pytest.mark.django_db
 
@@ -32,19 +32,6 @@ def unsubscribe_path(subscriber: Subscriber, topic: Topic | None = None) -> str:
     if topic:
         payload["t"] = topic.slug
     return f"/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, **payload)}/"
-
-
-def assert_get_able(client: Client, location: str, english: str, spanish: str) -> None:
-    """The result page reloads, and its language switcher's link answers it in Spanish."""
-    for _ in range(2):
-        response = client.get(location)
-        assert response.status_code == 200
-        assert english in html_of(response)
-    switched = client.get(f"{location}?lang=es")
-    assert switched.status_code == 200
-    assert '<html lang="es">' in html_of(switched)
-    assert spanish in html_of(switched)
-    client.cookies.pop("django_language", None)
 
 
 def test_unsubscribe_answers_303_to_a_goodbye_page_that_reloads_and_switches(

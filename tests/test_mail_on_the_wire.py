@@ -37,7 +37,8 @@ def journey(client: Client, handler: Handler, offers: Topic) -> tuple[Received, 
     confirmation = the_one_to(handler, "darcy@example.com")
     confirm = re.search(r"https://signup\.example\.com(/confirm/\S+/)", confirmation.part("plain"))
     assert confirm, confirmation.part("plain")
-    assert client.post(confirm.group(1), secure=True, HTTP_HOST="signup.example.com").status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert client.post(confirm.group(1), secure=True, HTTP_HOST="signup.example.com").status_code == 303
     run_worker()
     offer = [m for m in handler.received if m is not confirmation]
     assert len(offer) == 1

@@ -70,7 +70,7 @@ def test_the_confirmed_page_gives_the_offer(
 ) -> None:
     sign_up(client, "jo@example.com", offer, language=language)
     run_worker()
-    page = html_of(client.post(link_in(mail.outbox[-1], "/confirm/") + f"?lang={language}"))
+    page = html_of(client.post(link_in(mail.outbox[-1], "/confirm/") + f"?lang={language}", follow=True))
     value = {"en": "20% off your first order", "es": "20 % de descuento en tu primer pedido"}[language]
     assert f'<p class="h5 card-title offer-value">{value}</p>' in page
     assert use_by.format(expiry(language)) in page
@@ -80,7 +80,7 @@ def test_the_confirmed_page_gives_the_offer(
 def test_an_offer_without_details_reads_as_before(client: Client, offers: Topic) -> None:
     sign_up(client, "jo@example.com", offers)
     run_worker()
-    page = html_of(client.post(link_in(mail.outbox[-1], "/confirm/")))
+    page = html_of(client.post(link_in(mail.outbox[-1], "/confirm/"), follow=True))
     run_worker()
     assert "shop-now" not in page and "Use your coupon" not in page
     text = str(mail.outbox[-1].body)

@@ -155,7 +155,7 @@ def test_email_change_applies_only_after_new_address_confirms(client: Client, ja
     run_worker()
     assert LocalProfile.objects.get().email == "jane@example.com"
 
-    assert client.post(confirm).status_code == 200
+    assert client.post(confirm).status_code == 303  # to the result page (PRG)
     run_worker()
     assert LocalProfile.objects.get().email == "jane.new@example.com"
     assert Subscriber.objects.get().email == "jane.new@example.com"

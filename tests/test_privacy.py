@@ -234,7 +234,9 @@ def test_the_privacy_pages_and_email_speak_the_persons_language(client: Client, 
     open_latest_preferences_link(client)
     assert "Descargar mis datos" in html_of(client.get("/preferences/edit/"))
     assert "Sí, borrar mis datos" in html_of(client.get("/preferences/delete/"))
-    assert "Estamos borrando tus datos" in html_of(client.post("/preferences/delete/", {"confirm": "yes"}))
+    assert "Estamos borrando tus datos" in html_of(
+        client.post("/preferences/delete/", {"confirm": "yes"}, follow=True)
+    )
     run_worker()
     assert mail.outbox[-1].subject == "Hemos borrado tus datos"
 

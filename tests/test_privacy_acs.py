@@ -34,7 +34,7 @@ def signed_up_jane(client: Client) -> Subscriber:
         client, "jane@example.com", Topic.objects.get(slug="newsletter"), first_name="Jane", last_name="Doe"
     )
     run_worker()
-    assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 200
+    assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303  # to the result page (PRG)
     run_worker()
     open_latest_preferences_link(client)
     return Subscriber.objects.get(email="jane@example.com")

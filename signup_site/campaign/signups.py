@@ -24,7 +24,7 @@ from .config import campaign_config
 from .delivery import is_suppressed
 from .emails import Links, links_context, provided_links, queue_site_email, sent_recently
 from .erasure import lift_erasure, was_erased
-from .models import Change, ConsentRecord, InboundRequest, OptOut, PendingSignup, Subscriber, Topic
+from .models import Change, ConsentRecord, Coupon, InboundRequest, OptOut, PendingSignup, Subscriber, Topic
 from .optouts import end_optouts
 
 logger = logging.getLogger(__name__)
@@ -224,6 +224,26 @@ def confirm_signup(public_id: uuid.UUID, evidence: Evidence, links: Links) -> Co
             topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
             return Confirmation(signup, already_confirmed=True, topics=topics, coupon_issued=False)
         return _confirm(signup, evidence, links)
+
+
+def confirmation_of(signup: PendingSignup) -> Confirmation | None:
+    """What confirming `signup` did, read back for the page that reports it
+    (reloaded, or in another language); None while it is unconfirmed.
+
+    Its coupons are those issued to the person, for its topics, since it was
+    confirmed: one per person per offer ever, so a later confirmation issues none.
+    """
+    if signup.confirmed_at is None:
+        return None
+    topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
+    issued = Coupon.objects.filter(
+        subscriber_id=signup.subscriber_id, topic__in=topics, issued_at__gte=signup.confirmed_at
+    ).order_by("issued_at")
+    by_id = {topic.pk: topic for topic in topics}
+    offers = tuple(coupons.IssuedOffer(by_id[coupon.topic_id], coupon) for coupon in issued)
+    return Confirmation(
+        signup, already_confirmed=False, topics=topics, coupon_issued=bool(offers), offers=offers
+    )
 
 
 def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirmation:

@@ -288,4 +288,15 @@ def confirm_email(request: HttpRequest, change: PendingEmailChange, token: str) 
         email_change.confirm_email_change(change)
     except email_change.AddressTaken:
         return render(request, "web/prefs_email_confirm.html", {"change": change, "taken": True}, status=409)
+    return HttpResponseRedirect(reverse("prefs-email-confirmed", args=[token]), status=303)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@signed_link(Purpose.EMAIL_CHANGE)
+def email_confirmed(request: HttpRequest, change: PendingEmailChange, token: str) -> HttpResponse:
+    """The new address's result page (Post/Redirect/Get); before the change
+    is confirmed, its button (a GET never confirms)."""
+    if change.confirmed_at is None:
+        return redirect("prefs-email-confirm", token)
     return render(request, "web/prefs_email_done.html", {"change": change})

@@ -4,13 +4,21 @@ Both act for the person whose preferences session this is, and only on a POST
 (a button), never cached. Both need that session to have started from a
 recent link (PRIVACY_LINK_MAX_AGE_MINUTES): a link from an old email may be
 in someone else's hands, so an older one gets "we sent you a fresh link".
+
+Deleting ends the session and answers 303 to `deleted/<signed>/` (Post/
+Redirect/Get), a page that needs no session and names no one: the signed
+value says only "a deletion happened here, lately" and in which language, so
+the page cannot be reached by guessing, yet reloads, switches language and
+survives Back.
 """
 
 import json
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,7 +26,7 @@ from signup_site.campaign import preferences as prefs
 from signup_site.campaign import privacy
 from signup_site.campaign.models import Subscriber
 
-from .links import site_links, use_language_of
+from .links import GOODBYE_MAX_AGE, BadLink, Purpose, bad_link, site_links, use_language_of
 from .preferences import LINK_ISSUED_KEY, SUBSCRIBER_KEY, offer_fresh_link
 
 
@@ -68,4 +76,25 @@ def delete(request: HttpRequest) -> HttpResponse:
         return answer
     privacy.request_erasure(subscriber)
     request.session.flush()
-    return render(request, "web/privacy_deleted.html", context)
+    # The page speaks the person's language still: the one thing it carries.
+    signed = signing.dumps({"l": subscriber.language}, salt=DELETED_SALT)
+    return HttpResponseRedirect(reverse("prefs-deleted", args=[signed]), status=303)
+
+
+DELETED_SALT = "signup_site.web.privacy.deleted"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def deleted(request: HttpRequest, signed: str) -> HttpResponse:
+    """ "Your data is being deleted", for a day after the button; then the sign-up page."""
+    try:
+        carried = signing.loads(signed, salt=DELETED_SALT, max_age=GOODBYE_MAX_AGE)
+    except signing.SignatureExpired:
+        return redirect("signup-form")
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return bad_link(request, BadLink(Purpose.PREFERENCES))
+    language = carried.get("l") if isinstance(carried, dict) else None
+    if isinstance(language, str) and language in dict(settings.LANGUAGES):
+        use_language_of(request, language)
+    return render(request, "web/privacy_deleted.html")

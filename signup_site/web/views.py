@@ -234,4 +234,17 @@ def signup_confirm(request: HttpRequest, signup: PendingSignup, token: str) -> H
     # The next step: their preferences, a session started as the emailed
     # Update Details link starts one (the confirmation link was emailed too).
     start_session(request, confirmation.signup.subscriber, issued_at(token))
+    # Post/Redirect/Get: the result reloads, switches language, survives Back.
+    return HttpResponseRedirect(reverse("signup-confirmed", args=[token]), status=303)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+@signed_link(Purpose.CONFIRM)
+def signup_confirmed(request: HttpRequest, signup: PendingSignup, token: str) -> HttpResponse:
+    """ "Thank you, you are signed up", read back from the confirmed sign-up
+    the token names; before it is confirmed, its button (a GET never confirms)."""
+    confirmation = signups.confirmation_of(signup)
+    if confirmation is None:
+        return redirect("signup-confirm", token)
     return render(request, "web/confirmed.html", {"confirmation": confirmation})

@@ -141,7 +141,8 @@ def test_every_public_page_has_no_axe_violation(
     client = Client()
     sign_up(client, "ana@example.com", offers, first_name="Ana", language=language)
     run_worker()
-    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 303
     run_worker()
     ana = Subscriber.objects.get(email="ana@example.com")
 

@@ -25,7 +25,8 @@ def kim(site: str, client: Client) -> Subscriber:
     """Kim signed up for the newsletter and confirmed (setup, with the test client)."""
     sign_up(client, EMAIL, Topic.objects.get(slug="newsletter"), first_name="Kim")
     run_worker()
-    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 303
     run_worker()
     return Subscriber.objects.get(email=EMAIL)
 
@@ -84,3 +85,33 @@ def test_unsubscribed_preferences_page_is_honest_and_passes_axe(
     expect(newsletter).to_be_disabled()
     expect(page.locator(".alert-warning").get_by_role("link", name=again)).to_be_visible()
     assert_accessible(page)
+
+
+def test_confirmed_page_reloads_switches_language_and_survives_back(
+    page: Page, site: str, client: Client
+) -> None:
+    sign_up(client, "lee.journey@example.com", Topic.objects.get(slug="newsletter"), language="en")
+    run_worker()
+    confirm = link_in(mail.outbox[-1], site, "/confirm/")
+    page.goto(confirm)
+    heading = page.get_by_role("heading", level=1)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm my sign-up").click()
+    expect(heading).to_have_text("Thank you, you are signed up")
+    confirmed = page.url
+    assert confirmed == f"{confirm}done/"  # the POST's answer was a redirect to a GET page
+    page.reload()  # no "Confirm Form Resubmission"
+    expect(heading).to_have_text("Thank you, you are signed up")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="Español").click()
+    expect(heading).to_have_text("Gracias, tu suscripción está confirmada")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Gestiona tus preferencias", exact=True).click()
+    expect(page).to_have_url(f"{site}/preferences/edit/")
+    page.go_back()  # not ERR_CACHE_MISS
+    expect(page).to_have_url(f"{confirmed}?lang=es")
+    expect(heading).to_have_text("Gracias, tu suscripción está confirmada")
+    page.go_back()
+    expect(page).to_have_url(confirmed)
+    expect(heading).to_have_text("Gracias, tu suscripción está confirmada")  # the language stays chosen

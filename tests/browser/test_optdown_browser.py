@@ -19,7 +19,8 @@ def confirmed(client: Client, site: str) -> str:
     """Fran signed up and confirmed (setup, with the test client); their unsubscribe page."""
     sign_up(client, EMAIL, Topic.objects.get(slug="newsletter"))
     run_worker()
-    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 200
+    # To the result page (Post/Redirect/Get).
+    assert client.post(link_in(mail.outbox[-1], site, "/confirm/").removeprefix(site)).status_code == 303
     run_worker()
     person = Subscriber.objects.get(email=EMAIL).public_id.hex
     return f"{site}/unsubscribe/{make_token(Purpose.UNSUBSCRIBE, s=person)}/"
