@@ -66,7 +66,7 @@ def test_known_and_unknown_addresses_answer_in_the_same_time(
     )
     pages = {
         "sign-up POST": ("/signup/", {"language": "en", "topics": [str(newsletter.pk)]}, 302),
-        "email-my-link POST": ("/preferences/", {}, 200),
+        "email-my-link POST": ("/preferences/", {}, 303),
     }
     client = Client()
     timings: Timings = defaultdict(list)

@@ -103,7 +103,7 @@ def test_email_me_my_link_is_limited_whether_or_not_the_address_is_known(
 
     def limited_page(email: str, ip: str) -> str:
         for _ in range(2):
-            assert client.post("/preferences/", {"email": email}, REMOTE_ADDR=ip).status_code == 200
+            assert client.post("/preferences/", {"email": email}, REMOTE_ADDR=ip).status_code == 303
         response = client.post("/preferences/", {"email": email}, REMOTE_ADDR=ip)
         assert response.status_code == 429
         html = html_of(response).replace(email, "ADDRESS")

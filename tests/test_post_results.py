@@ -150,3 +150,19 @@ def test_an_old_deleted_page_leads_to_the_sign_up_page(client: Client) -> None:
     response = client.get(location)
     assert response.status_code == 302
     assert response["Location"] == "/signup/"
+
+
+def test_email_me_my_link_ends_on_a_page_one_can_reload_and_switch(client: Client, seeded: None) -> None:
+    """'Email me my link': the POST answers 303 to the same GET page for a
+    known and an unknown address (it tells nothing), which reloads without
+    sending again and switches language."""
+    sign_up(client, "jane@example.com", Topic.objects.get(slug="newsletter"))
+    known = client.post("/preferences/", {"email": "jane@example.com"})
+    unknown = client.post("/preferences/", {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 303
+    assert known["Location"] == unknown["Location"] == reverse("prefs-link-sent")
+    run_worker()
+    sent = len(mail.outbox)
+    assert_get_able(client, known["Location"], "Check your email", "Revisa tu correo")
+    run_worker()
+    assert len(mail.outbox) == sent  # reloading the page asks for nothing

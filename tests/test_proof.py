@@ -59,7 +59,8 @@ def test_a_bot_filling_the_honeypot_gets_the_same_answer_and_nothing_is_stored_o
     sign_up(client, "known@example.com", newsletter)
     before = Change.objects.count()
     link = client.post("/preferences/", {"email": "known@example.com", "homepage": "x"})
-    assert link.status_code == 200 and "Check your email" in html_of(link)
+    assert link.status_code == 303 and link["Location"] == "/preferences/sent/"
+    assert "Check your email" in html_of(client.get(link["Location"]))
     run_worker()
     assert not Subscriber.objects.filter(email="bot@example.com").exists()
     assert Change.objects.count() == before
@@ -103,7 +104,7 @@ def test_a_solution_is_accepted_once_and_its_replay_refused(client: Client, news
 
 def test_a_replayed_solution_is_refused_on_email_me_my_link_too(client: Client, newsletter: Topic) -> None:
     proof = solved_proof(client)
-    assert client.post("/preferences/", {"email": "a@example.com", "altcha": proof}).status_code == 200
+    assert client.post("/preferences/", {"email": "a@example.com", "altcha": proof}).status_code == 303
     replay = client.post("/preferences/", {"email": "a@example.com", "altcha": proof})
     assert REPLAYED in html_of(replay)
 

@@ -249,7 +249,7 @@ def request_link(request: HttpRequest) -> HttpResponse:
     """'Email me my link': the same answer whether or not the address is known."""
     if request.method == "POST":
         if limits.is_bot(request.POST):
-            return render(request, "web/prefs_link_sent.html")
+            return HttpResponseRedirect(reverse("prefs-link-sent"), status=303)
         form = EmailLinkForm(request.POST)
         if form.is_valid():
             email = form.cleaned_data["email"]
@@ -264,7 +264,9 @@ def request_link(request: HttpRequest) -> HttpResponse:
                     request, refusal, {"form": form, "action": reverse("prefs-request-link")}
                 )
             prefs.send_preferences_link(email, site_links)
-            return render(request, "web/prefs_link_sent.html")
+            # Post/Redirect/Get: a page one can reload (without asking again)
+            # and switch; the same for every address, so it tells nothing.
+            return HttpResponseRedirect(reverse("prefs-link-sent"), status=303)
         return render(request, "web/prefs_link.html", {"form": form, "expired": "expired" in request.GET})
     # The blank form, rendered once per language and variant (web.fragments).
     expired = "expired" in request.GET
@@ -275,6 +277,12 @@ def request_link(request: HttpRequest) -> HttpResponse:
         html = render_to_string("web/prefs_link.html", context, request)
         fragments.keep(key, html)
     return fragments.spliced(request, html)
+
+
+@require_http_methods(["GET", "HEAD"])
+def link_sent(request: HttpRequest) -> HttpResponse:
+    """'Check your email' after 'email me my link': names no one."""
+    return render(request, "web/prefs_link_sent.html")
 
 
 @never_cache

@@ -13,6 +13,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("confirm/<str:token>/done/", views.signup_confirmed, name="signup-confirmed"),
     path("preferences/", preferences.request_link, name="prefs-request-link"),
+    path("preferences/sent/", preferences.link_sent, name="prefs-link-sent"),
     path("preferences/edit/", preferences.edit, name="prefs-edit"),
     path("preferences/my-data/", privacy.download, name="prefs-download"),
     path("preferences/delete/", privacy.delete, name="prefs-delete"),
