@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from signup_site.campaign import outbox
 from signup_site.campaign.addresses import person_key
@@ -262,7 +263,7 @@ def test_the_worker_refuses_a_number_of_slots_below_one() -> None:
 
 
 def test_a_pass_asks_for_requests_taken_in_once_not_before_every_change(
-    django_assert_max_num_queries: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+    django_assert_max_num_queries: DjangoAssertNumQueries, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # One slot, ten changes of ten people, Campaign's side stubbed out: what
     # is counted is the outbox's own queries (claim, read, mark done), and a
@@ -272,6 +273,6 @@ def test_a_pass_asks_for_requests_taken_in_once_not_before_every_change(
         queue(person(f"q{n}@example.com"))
     per_change = 4  # the due ids, the conditional claim, the row, marking it done
     once_per_pass = 2 + 1 + 1  # stale claims put back, requests taken in, the empty last claim
-    with django_assert_max_num_queries(10 * per_change + once_per_pass):  # type: ignore[operator]
+    with django_assert_max_num_queries(10 * per_change + once_per_pass):
         assert outbox.deliver_all(slots=1) == 10
     assert statuses(Change.objects.all()) == [Change.Status.DONE] * 10

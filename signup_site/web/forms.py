@@ -60,9 +60,10 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
         # prefetched for the labels, are read only when the form is shown.
         # (`_queryset`, not the setter, which would rebuild the widget's choices.)
         shown = self.queryset
+        assert shown is not None  # set in __init__
         self._queryset = shown.prefetch_related(None)
         try:
-            return super()._check_values(value)
+            return super()._check_values(value)  # type: ignore[misc]  # Django's, untyped in the stubs
         finally:
             self._queryset = shown
 

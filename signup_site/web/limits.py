@@ -141,7 +141,7 @@ def _table() -> tuple[str, str, str, str]:
     quote = connection.ops.quote_name
     return (
         quote(LimitCounter._meta.db_table),
-        quote(LimitCounter._meta.pk.column),
+        quote("name"),
         quote("count"),
         quote("expires"),
     )
