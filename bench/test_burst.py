@@ -50,7 +50,7 @@ RATE = int(os.environ.get("BENCH_BURST_RATE", "50"))
 WORKER_SLOTS = int(os.environ.get("BENCH_BURST_SLOTS", "16"))
 TIMEOUT = 60.0
 DRAIN_LIMIT_SECONDS = float(os.environ.get("BENCH_BURST_DRAIN_LIMIT", "1200"))
-SUCCESS = {"signup": 302, "confirm": 200}
+SUCCESS = {"signup": 302, "confirm": 303}  # a confirmation answers 303 to its result page
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CONSENT = re.compile(r'name="consent" value="([^"]+)"')

@@ -31,7 +31,7 @@ BUDGET = {"acs": 4, "v8 (ims)": 3, "v8 (logon)": 3}
 def journey(client: Client, email: str, topic: Topic) -> None:
     sign_up(client, email, topic, first_name="Sam")
     run_worker()
-    assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 200
+    assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303  # to its result page
     run_worker()
 
 

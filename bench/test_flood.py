@@ -44,7 +44,7 @@ def report(name: str, statuses: list[int], emails: int, extra: str = "") -> None
         [item for rows in FLOODS.values() for item in rows],
     )
     print(
-        f"\n{name:<44} requests {len(statuses):>4}  accepted {statuses.count(302):>4}  "
+        f"\n{name:<44} requests {len(statuses):>4}  accepted {statuses.count(302) + statuses.count(303):>4}  "
         f"429s {statuses.count(429):>4}  emails {emails:>4}{extra}"
     )
 
