@@ -114,16 +114,22 @@ def goodbye_path(token: str, optout: OptOut, *, answered: bool = False) -> str:
     return reverse("optout-result", args=[token, value])
 
 
+def read_result(value: str, salt: str, purpose: Purpose) -> Any:
+    """What a signed result-page value carries (Post/Redirect/Get):
+    `ExpiredLink` once it is older than GOODBYE_MAX_AGE, `BadLink` when it is
+    not genuine, both for `purpose`'s friendly pages."""
+    try:
+        return signing.loads(value, salt=salt, max_age=GOODBYE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ExpiredLink(purpose) from None
+    except (signing.BadSignature, ValueError, UnicodeError):
+        raise BadLink(purpose) from None
+
+
 def read_goodbye(value: str) -> tuple[str, bool]:
     """The opt-out public id a goodbye path carries, and whether the reason
-    form was answered; `ExpiredLink` once it is older than GOODBYE_MAX_AGE,
-    `BadLink` when it is not genuine."""
-    try:
-        carried = signing.loads(value, salt=GOODBYE_SALT, max_age=GOODBYE_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ExpiredLink(Purpose.UNSUBSCRIBE) from None
-    except (signing.BadSignature, ValueError, UnicodeError):
-        raise BadLink(Purpose.UNSUBSCRIBE) from None
+    form was answered (`read_result`'s errors)."""
+    carried = read_result(value, GOODBYE_SALT, Purpose.UNSUBSCRIBE)
     if isinstance(carried, list) and len(carried) == 2:
         return str(carried[0]), bool(carried[1])
     return str(carried), False

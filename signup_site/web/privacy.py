@@ -26,7 +26,7 @@ from signup_site.campaign import preferences as prefs
 from signup_site.campaign import privacy
 from signup_site.campaign.models import Subscriber
 
-from .links import GOODBYE_MAX_AGE, BadLink, Purpose, bad_link, site_links, use_language_of
+from .links import BadLink, ExpiredLink, Purpose, bad_link, read_result, site_links, use_language_of
 from .preferences import LINK_ISSUED_KEY, SUBSCRIBER_KEY, offer_fresh_link
 
 
@@ -89,11 +89,11 @@ DELETED_SALT = "signup_site.web.privacy.deleted"
 def deleted(request: HttpRequest, signed: str) -> HttpResponse:
     """ "Your data is being deleted", for a day after the button; then the sign-up page."""
     try:
-        carried = signing.loads(signed, salt=DELETED_SALT, max_age=GOODBYE_MAX_AGE)
-    except signing.SignatureExpired:
+        carried = read_result(signed, DELETED_SALT, Purpose.PREFERENCES)
+    except ExpiredLink:
         return redirect("signup-form")
-    except (signing.BadSignature, ValueError, UnicodeError):
-        return bad_link(request, BadLink(Purpose.PREFERENCES))
+    except BadLink as error:
+        return bad_link(request, error)
     language = carried.get("l") if isinstance(carried, dict) else None
     if isinstance(language, str) and language in dict(settings.LANGUAGES):
         use_language_of(request, language)
