@@ -239,3 +239,16 @@ def test_no_emulator_module_imports_the_client() -> None:
             names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
             for name in names:
                 assert "campaign" not in name.split("."), f"{source.relative_to(package)} imports {name}"
+
+
+def test_the_log_keeps_its_newest_entries_up_to_its_size() -> None:
+    """A burst's bench counts every call (EMULATOR_JOURNAL_ENTRIES): the
+    journal keeps as many as it is sized for, the newest, and no more."""
+    from django.test import RequestFactory
+
+    from signup_site.emulator.journal import Journal
+
+    journal = Journal(max_entries=3)
+    for n in range(5):
+        journal.record("acs", RequestFactory().get(f"/call/{n}"), 200, f"/call/{n}")
+    assert [entry["path"] for entry in journal.entries()] == ["/call/2", "/call/3", "/call/4"]
