@@ -340,3 +340,42 @@ def test_refused_credentials_hold_deliveries_and_say_so(
     run_worker()  # fixed: delivered
     assert not Change.objects.filter(status__in=Change.UNFINISHED).exists()
     assert client.get("/healthz").json()["campaign"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_429_holds_every_delivery_to_campaign_until_its_retry_after(
+    client: Client, newsletter: Topic, scripted: type[ScriptedBackend]
+) -> None:
+    """Campaign refusing the pace refuses it for every change, not just the
+    one it answered: the others wait out the same Retry-After rather than be
+    tried one after another and refused in turn (a burst's worker spent more
+    attempts on 429s than on deliveries). The site's own emails go on."""
+    from signup_site.campaign.errors import CampaignThrottled
+
+    sign_up(client, "first@example.com", newsletter)
+    confirm_latest(client)  # delivered before Campaign began to refuse the pace
+    scripted.failures[("subscribe", "*")] = [CampaignThrottled("slow down", retry_after=30)]
+    outbox.record(Subscriber.objects.get(), Change.Kind.SUBSCRIBE, service="SPECIAL_OFFERS")
+    other = Subscriber.objects.create(
+        email="other@example.com", person_key="other@example.com", status=Subscriber.Status.CONFIRMED
+    )
+    queued = outbox.record(other, Change.Kind.UNSUBSCRIBE, service="NEWSLETTER")
+    third = Subscriber.objects.create(email="third@example.com", person_key="third@example.com")
+    email = outbox.record(
+        third,
+        Change.Kind.SITE_EMAIL,
+        template="preferences-link",
+        email=third.email,
+        language="en",
+        context={},
+    )
+    before = timezone.now()
+    outbox.deliver_one()  # the subscribe: refused, 429
+
+    queued.refresh_from_db()
+    assert queued.status == Change.Status.PENDING and queued.attempts == 0  # never tried
+    assert queued.next_attempt_at >= before + timedelta(seconds=30)
+    assert outbox.deliver_one()  # the site's email: not held
+    email.refresh_from_db()
+    assert email.status == Change.Status.DONE
+    assert not outbox.deliver_one()  # nothing else is due
