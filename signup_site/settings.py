@@ -502,6 +502,13 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 # waits on Campaign, not on the CPU: with Campaign answering in 100 ms, N
 # slots deliver up to N * 10 changes a second. A person's changes stay in order.
 OUTBOX_DELIVERY_SLOTS = env_int("OUTBOX_DELIVERY_SLOTS", 4, minimum=1)
+# The worker's CPU priority (Unix niceness, 0 to 19; `manage.py worker --nice`):
+# where it shares a machine with the web server, pages are answered first and
+# the outbox drains in the time they leave. Delivery waits on Campaign's pace
+# anyway; a person waiting on a page should not wait on the outbox. 0: as the
+# web server. (A burst of 5,000 sign-ups and confirmations a minute on 2
+# cores: the worker at the web's priority took the CPU the pages needed.)
+OUTBOX_WORKER_NICE = min(env_int("OUTBOX_WORKER_NICE", 10, minimum=0), 19)
 # The most the preferences page waits on Campaign in all (its reads share it);
 # past it the page answers 503 with a retry hint.
 CAMPAIGN_READ_BUDGET_SECONDS = env_float("CAMPAIGN_READ_BUDGET_SECONDS", 6.0)

@@ -14,3 +14,5 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # One delivery slot: the journeys see their calls reach Campaign in one order.
 # The slots' own tests (tests/test_delivery_slots.py) ask for more.
 os.environ.setdefault("OUTBOX_DELIVERY_SLOTS", "1")
+# Tests call the worker command in their own process: left at the suite's priority.
+os.environ.setdefault("OUTBOX_WORKER_NICE", "0")

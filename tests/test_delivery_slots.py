@@ -276,3 +276,39 @@ def test_a_pass_asks_for_requests_taken_in_once_not_before_every_change(
     with django_assert_max_num_queries(10 * per_change + once_per_pass):
         assert outbox.deliver_all(slots=1) == 10
     assert statuses(Change.objects.all()) == [Change.Status.DONE] * 10
+
+
+@pytest.mark.parametrize(("flag", "setting", "expected"), [(["--nice", "7"], "0", 7), ([], "5", 5)])
+def test_the_worker_yields_the_cpu_at_the_niceness_it_is_asked_for(
+    tmp_path: pytest.TempPathFactory, flag: list[str], setting: str, expected: int
+) -> None:
+    """On a machine it shares with the web server, the worker runs at a lower
+    priority (`--nice`, else OUTBOX_WORKER_NICE), so a burst's pages are
+    answered first and the outbox drains in the time they leave."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.helpers import wait_until
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OUTBOX_WORKER_NICE": setting, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    command = [sys.executable, "manage.py", "worker", *flag, "--interval", "0.2", "--no-startup-delay"]
+    worker = subprocess.Popen(
+        [*command, "--no-reload"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        start = os.getpriority(os.PRIO_PROCESS, os.getpid())
+        wait_until(
+            lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) == max(start, expected), "the niceness"
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def test_the_worker_refuses_a_niceness_outside_0_to_19() -> None:
+    with pytest.raises(CommandError):
+        call_command("worker", "--nice", "20")
