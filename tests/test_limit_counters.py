@@ -115,3 +115,21 @@ def test_on_postgresql_counting_does_not_wait_for_the_disk_but_the_signup_does(
     assert statements[counting - 1] == "SET LOCAL synchronous_commit TO OFF", statements
     # The sign-up's own transaction keeps the server's default: durable.
     assert statements.count("SET LOCAL synchronous_commit TO OFF") == 1, statements
+
+
+def test_a_confirmation_reads_the_person_once(client: Client, newsletter: Topic) -> None:
+    """The confirmation (the heavier half of a launch's burst) locks the
+    person, confirms them, and starts their preferences session with that
+    same row: one read of campaign_subscriber, not a second after the commit."""
+    from django.core import mail
+
+    from tests.helpers import link_in, run_worker, sign_up
+
+    sign_up(client, "once@example.com", newsletter)
+    run_worker()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303
+    reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "campaign_subscriber"')
+    ]
+    assert len(reads) == 1, reads

@@ -259,6 +259,7 @@ def _confirm(signup: PendingSignup, evidence: Evidence, links: Links) -> Confirm
     subscriber.status = Subscriber.Status.CONFIRMED
     subscriber.confirmed_at = subscriber.confirmed_at or now
     subscriber.save()
+    signup.subscriber = subscriber  # the page goes on with them: not read again
     topics = tuple(signup.topics.filter(active=True).prefetch_related("translations"))
     confirmed = _as_requested(signup, evidence)
     _record_consent(subscriber, signup, ConsentRecord.Kind.CONFIRMATION, confirmed, topics)
