@@ -502,6 +502,11 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 # waits on Campaign, not on the CPU: with Campaign answering in 100 ms, N
 # slots deliver up to N * 10 changes a second. A person's changes stay in order.
 OUTBOX_DELIVERY_SLOTS = env_int("OUTBOX_DELIVERY_SLOTS", 4, minimum=1)
+# How many worker processes `manage.py worker` runs (`--processes P`), each
+# with OUTBOX_DELIVERY_SLOTS slots: P x slots changes on their way at once.
+# One process's slots share one interpreter lock (some 100 changes a second
+# on PostgreSQL); more processes, not more slots, go past that.
+OUTBOX_WORKER_PROCESSES = env_int("OUTBOX_WORKER_PROCESSES", 1, minimum=1)
 # The most the preferences page waits on Campaign in all (its reads share it);
 # past it the page answers 503 with a retry hint.
 CAMPAIGN_READ_BUDGET_SECONDS = env_float("CAMPAIGN_READ_BUDGET_SECONDS", 6.0)
