@@ -157,7 +157,8 @@ def test_the_other_processes_get_the_same_options_but_processes_and_worker_ids_o
         assert command[:3] == [sys.executable, str(ROOT / "manage.py"), "worker"]
         assert "--slots=8" in command and "--batch" in command and "--no-startup-delay" in command
         assert "--no-reload" in command and "--interval=0.5" in command
-        assert not any(part.startswith("--processes") for part in command)
+        assert "--processes=1" in command  # else each would start more, OUTBOX_WORKER_PROCESSES of them
+        assert f"--parent-pid={os.getpid()}" in command
         assert command[-1] == f"--worker-id={'w' * 60}-{number}"
 
 
@@ -196,15 +197,15 @@ def worker_env(live_server: Any) -> dict[str, str]:
     }
 
 
-TWO_PROCESSES_ONE_SLOT_EACH = ["--processes", "2", "--slots", "1", "--interval", "0.1", "--no-reload"]
+ONE_SLOT_EACH = ["--slots", "1", "--interval", "0.1", "--no-reload", "--no-startup-delay"]
 
 
 class Workers:
-    """`manage.py worker --processes 2 --slots 1`, its output read as it comes."""
+    """`manage.py worker --slots 1` (and `options`), its output read as it comes."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], options: list[str]) -> None:
         self.popen = subprocess.Popen(
-            [sys.executable, "manage.py", "worker", *TWO_PROCESSES_ONE_SLOT_EACH, "--no-startup-delay"],
+            [sys.executable, "manage.py", "worker", *ONE_SLOT_EACH, *options],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -230,21 +231,28 @@ class Workers:
                 raise AssertionError(f"no {text!r} x {times}:\n{''.join(self.output)}") from None
 
     def children(self) -> set[int]:
-        """The worker processes this one started (Linux's /proc)."""
-        found = set()
-        for entry in Path("/proc").iterdir():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[1]) == self.popen.pid:
-                found.add(int(entry.name))
-        return found
+        """The worker processes this one started."""
+        return children_of(self.popen.pid)
+
+
+def children_of(parent: int) -> set[int]:
+    """Linux's /proc: the processes whose parent is `parent`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == parent:
+            found.add(int(entry.name))
+    return found
 
 
 @contextmanager
-def worker_processes(live_server: Any) -> Iterator[Workers]:
-    workers = Workers(worker_env(live_server))
+def worker_processes(
+    live_server: Any, options: tuple[str, ...] = ("--processes", "2"), **env: str
+) -> Iterator[Workers]:
+    workers = Workers(worker_env(live_server) | env, list(options))
     try:
         yield workers
     finally:
@@ -293,15 +301,30 @@ def test_two_worker_processes_share_a_backlog_recorded_in_one_transaction(
 
 
 def test_sigterm_to_the_first_process_stops_the_others_too(slow_campaign: Emulator, live_server: Any) -> None:
-    with worker_processes(live_server) as workers:
+    # The setting this time: the process it starts must not start more.
+    with worker_processes(live_server, (), OUTBOX_WORKER_PROCESSES="2") as workers:
         workers.wait_for("Starting worker", times=2)
         children = workers.children()
         assert len(children) == 1
+        assert [children_of(child) for child in children] == [set()]
 
         workers.popen.send_signal(signal.SIGTERM)
         workers.popen.wait(timeout=SAFETY_NET_SECONDS)
 
         assert [pid for pid in children if alive(pid)] == []
+
+
+def test_the_others_stop_when_the_first_process_is_killed_outright(
+    slow_campaign: Emulator, live_server: Any
+) -> None:
+    with worker_processes(live_server) as workers:
+        workers.wait_for("Starting worker", times=2)
+        (child,) = workers.children()
+
+        workers.popen.kill()  # SIGKILL: no chance to stop its children
+        workers.popen.wait()
+
+        wait_until(lambda: not alive(child), "the other worker process outlived the first")
 
 
 def test_a_worker_process_that_dies_is_started_again(slow_campaign: Emulator, live_server: Any) -> None:

@@ -10,7 +10,8 @@ P x N slots in all: one process's slots share one interpreter lock, so past
 some 100 changes a second a second process, not more slots, is what helps.
 This process is the first; it starts the other P - 1 (`manage.py worker`
 again, same options, by `subprocess`), starts again one that dies, and stops
-them all when it stops: a SIGTERM or SIGINT reaches it through a wake-up
+them all when it stops (one whose first process is killed outright stops
+itself): a SIGTERM or SIGINT reaches it through a wake-up
 pipe (`signal.set_wakeup_fd`) while db_worker's own handler lets its task
 finish, and is passed on to them at once. The processes share the work
 through the task queue and the outbox's claims (`outbox._spread_wake_up`).
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from argparse import ArgumentParser
+from argparse import SUPPRESS, ArgumentParser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,6 +78,8 @@ class Command(DatabaseWorkerCommand):
             help="worker processes to run, this one and P - 1 it starts and keeps running; "
             "changes delivered at once in all: processes x slots (default: OUTBOX_WORKER_PROCESSES)",
         )
+        # Given to the processes this one starts: each stops when it is gone.
+        parser.add_argument("--parent-pid", type=int, help=SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("slots"):
@@ -84,6 +87,8 @@ class Command(DatabaseWorkerCommand):
             settings.OUTBOX_DELIVERY_SLOTS = options["slots"]
             forget()
         processes = options.get("processes") or settings.OUTBOX_WORKER_PROCESSES
+        if options.get("parent_pid"):
+            _stop_when_orphaned(options["parent_pid"])
 
         def run() -> None:
             self.check()
@@ -110,6 +115,9 @@ def _child_commands(processes: int, options: dict[str, Any]) -> list[list[str]]:
         f"--interval={options['interval']}",
         f"--backend={options['backend_name']}",
         "--no-reload",  # this process's reloader restarts them all
+        # One each, whatever OUTBOX_WORKER_PROCESSES says: else each would start more.
+        "--processes=1",
+        f"--parent-pid={os.getpid()}",
     ]
     for name in ("exclude_queues", "max_tasks", "slots", "settings", "pythonpath"):
         if options.get(name):
@@ -177,6 +185,19 @@ def _other_processes(commands: list[list[str]], *, keep_exits: bool) -> Iterator
             # A second signal while they finish their tasks: as db_worker does, stop at once.
             _signal_all(children, signal.SIGKILL)
             raise
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """Stop this process, as a SIGTERM would, once `parent` is gone (killed
+    with no chance to stop it: SIGKILL, out of memory)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCH_SECONDS)
+        logger.warning("the first worker process is gone: stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent worker process", daemon=True).start()
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:
