@@ -502,6 +502,11 @@ OUTBOX_CLAIM_TIMEOUT_SECONDS = env_int("OUTBOX_CLAIM_TIMEOUT_SECONDS", 600)
 # waits on Campaign, not on the CPU: with Campaign answering in 100 ms, N
 # slots deliver up to N * 10 changes a second. A person's changes stay in order.
 OUTBOX_DELIVERY_SLOTS = env_int("OUTBOX_DELIVERY_SLOTS", 4, minimum=1)
+# How many worker processes `manage.py worker` runs (`--processes P`), each
+# with OUTBOX_DELIVERY_SLOTS slots: P x slots changes on their way at once.
+# One process's slots share one interpreter lock (some 100 changes a second
+# on PostgreSQL); more processes, not more slots, go past that.
+OUTBOX_WORKER_PROCESSES = env_int("OUTBOX_WORKER_PROCESSES", 1, minimum=1)
 # The worker's CPU priority (Unix niceness, 0 to 19; `manage.py worker --nice`):
 # where it shares a machine with the web server, pages are answered first and
 # the outbox drains in the time they leave. Delivery waits on Campaign's pace

@@ -7,11 +7,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -193,13 +195,25 @@ class ChangeAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Retry the selected parked changes"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Change]) -> None:
-        count = outbox.retry_parked(list(queryset))
+        count = retry_parked(list(queryset))
         message = ngettext("%(count)d change queued again.", "%(count)d changes queued again.", count)
         self.message_user(request, message % {"count": count})
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The retry action needs change permission; the form stays read-only.
         return obj is None and request.user.has_perm("campaign.change_change")
+
+
+def retry_parked(changes: list[Change]) -> int:
+    """Send parked changes round again (the retry action): due now, and a
+    worker woken for them."""
+    ids = [c.pk for c in changes if c.status == Change.Status.PARKED]
+    updated = Change.objects.filter(id__in=ids).update(
+        status=Change.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
+    )
+    with transaction.atomic():
+        outbox.wake_worker()
+    return updated
 
 
 @admin.register(InboundRequest)

@@ -25,7 +25,7 @@ failed stays, with its error, and comes back with the same backoff.
 
 import logging
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,9 +34,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.tasks import task
 from django.utils import timezone
-from django_tasks_db.backend import DatabaseBackend
 
-from . import delivery
+from . import delivery, fanout
 from .config import campaign_config
 from .errors import (
     CampaignAuthError,
@@ -85,7 +84,9 @@ def handle_inbound(kind: InboundRequest.Kind, handler: InboundHandler) -> None:
 
 @task
 def deliver_changes() -> int:
-    """The worker's task (`manage.py db_worker`): deliver every due change."""
+    """The worker's task (`manage.py worker`): deliver every due change,
+    with other worker processes called in for a backlog (see `fanout`)."""
+    fanout.spread_wake_up(deliver_changes, campaign_config().outbox.delivery_slots)
     return deliver_all()
 
 
@@ -95,10 +96,6 @@ def _enqueue_now() -> None:
 
 def _enqueued() -> None:
     """Marks a transaction whose wake-up is a task row already in it."""
-
-
-def _tasks_in_this_database() -> bool:
-    return isinstance(deliver_changes.get_backend(), DatabaseBackend)
 
 
 def wake_worker(at: datetime | None = None) -> None:
@@ -121,7 +118,7 @@ def wake_worker(at: datetime | None = None) -> None:
         callback in (_enqueue_now, _enqueued) for _savepoints, callback, _robust in connection.run_on_commit
     ):
         return
-    if connection.in_atomic_block and _tasks_in_this_database():
+    if connection.in_atomic_block and fanout.in_this_database(deliver_changes):
         deliver_changes.enqueue()
         transaction.on_commit(_enqueued)
         return
@@ -396,14 +393,3 @@ def _ask_again(change: Change, exc: CampaignPending) -> None:
     )
     with transaction.atomic():
         wake_worker(when)
-
-
-def retry_parked(changes: Iterable[Change]) -> int:
-    """Send parked changes round again (the admin's retry action)."""
-    ids = [c.pk for c in changes if c.status == Change.Status.PARKED]
-    updated = Change.objects.filter(id__in=ids).update(
-        status=Change.Status.PENDING, next_attempt_at=timezone.now(), claimed_at=None
-    )
-    with transaction.atomic():
-        wake_worker()
-    return updated

@@ -1,0 +1,62 @@
+"""Fan-out wake-ups: a backlog spread over every idle worker process.
+
+Several worker processes (`manage.py worker --processes P`, or workers on
+several machines) can drain the outbox together: the claims keep them apart
+(`outbox`). But a backlog recorded in one transaction wakes one task, which
+one process takes, and the others stay idle. So the task, as its drain
+starts, calls `spread_wake_up`: when more changes are due than this
+process's slots take on at once, it enqueues one more wake-up, for an idle
+process to join; that one does the same, until the backlog fits in the
+slots at work or every process is busy.
+
+It costs one small query per drain (a second, and the task's row, only when
+the backlog is larger than the slots), none per change. Only where tasks
+run in another process (the database and RQ backends: with the immediate
+backend the wake-up would run inside this drain, and call in another, and
+so on); and on the database backend not while a wake-up is still waiting to
+be taken (READY): that one brings the next process already, so wake-ups do
+not pile up.
+"""
+
+from django.tasks import Task
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+from .models import Change
+
+# The task backend whose tasks run in a worker process beside the database's
+# (named, not imported: it is installed only with Redis).
+RQ_BACKEND = "django_tasks_rq.backend.RQBackend"
+
+
+def spread_wake_up(wake_up: Task[[], int], slots: int) -> bool:
+    """Enqueue `wake_up` once more if more than `slots` changes are due and
+    (on the database backend) no `wake_up` is waiting to be taken; whether
+    it did."""
+    in_database = in_this_database(wake_up)
+    if not in_database and not _in_rq(wake_up):
+        return False
+    due = Change.objects.filter(status=Change.Status.PENDING, next_attempt_at__lte=timezone.now())
+    # The count stops past `slots`: a backlog of thousands costs no more.
+    if due[: slots + 1].count() <= slots:
+        return False
+    if in_database and _waiting(wake_up):
+        return False
+    wake_up.enqueue()
+    return True
+
+
+def in_this_database(task: Task[[], int]) -> bool:
+    """Whether `task` is queued as a row of the site's database (django-tasks-db)."""
+    return isinstance(task.get_backend(), DatabaseBackend)
+
+
+def _in_rq(task: Task[[], int]) -> bool:
+    return any(
+        f"{kind.__module__}.{kind.__qualname__}" == RQ_BACKEND for kind in type(task.get_backend()).__mro__
+    )
+
+
+def _waiting(wake_up: Task[[], int]) -> bool:
+    return DBTaskResult.objects.ready().filter(task_path=wake_up.module_path).exists()
