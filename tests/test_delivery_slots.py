@@ -312,3 +312,34 @@ def test_the_worker_yields_the_cpu_at_the_niceness_it_is_asked_for(
 def test_the_worker_refuses_a_niceness_outside_0_to_19() -> None:
     with pytest.raises(CommandError):
         call_command("worker", "--nice", "20")
+
+
+def test_a_slot_busy_with_changes_asks_for_requests_taken_in_once_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sign-up taken in while a slot works through a long stream of changes
+    (Campaign slow, the pages queueing more) is acted on within about a second
+    of the slot's time, not when the whole pass ends."""
+    from signup_site.campaign import slots
+
+    clock = [0.0]
+    order: list[str] = []
+    monkeypatch.setattr(slots, "monotonic", lambda: clock[0], raising=False)
+
+    def apply(change: Change) -> None:
+        if not order:  # taken in after the slot moved on to the changes
+            InboundRequest.objects.create(
+                kind=InboundRequest.Kind.SIGNUP, email="late@example.com", payload={}
+            )
+        order.append(f"change {change.payload['n']}")
+        clock[0] += 0.6  # each change takes 0.6 s of the slot's time
+
+    monkeypatch.setattr("signup_site.campaign.delivery.apply", apply)
+    monkeypatch.setitem(
+        outbox._inbound_handlers, InboundRequest.Kind.SIGNUP, lambda taken: order.append("request")
+    )
+    for n in range(10):
+        outbox.record(person(f"s{n}@example.com"), Change.Kind.SEND_MESSAGE, message="welcome", n=n)
+
+    assert outbox.deliver_all(slots=1) == 11
+    assert order.index("request") <= 3, order  # within about a second: after change 0 and 1 (1.2 s)
