@@ -133,3 +133,41 @@ def test_a_confirmation_reads_the_person_once(client: Client, newsletter: Topic)
         q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "campaign_subscriber"')
     ]
     assert len(reads) == 1, reads
+
+
+def test_a_fresh_browser_confirming_writes_its_session_once(client: Client, newsletter: Topic) -> None:
+    from django.core import mail
+
+    from tests.helpers import link_in, run_worker, sign_up
+
+    sign_up(client, "fresh@example.com", newsletter)
+    run_worker()
+    client.cookies.pop("sessionid", None)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303
+    writes = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries if '"django_session"' in q["sql"]]
+    assert writes == ["SELECT", "INSERT"], writes  # a new key checked unused, and the session stored
+    assert client.get("/preferences/edit/").status_code == 200  # and it lets them in
+
+
+def test_a_session_the_browser_came_with_gets_a_new_key_on_confirming(
+    client: Client, newsletter: Topic
+) -> None:
+    """Session fixation: a key planted in the browser before the link was
+    opened is not the key to the person's preferences afterwards."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core import mail
+
+    from tests.helpers import link_in, run_worker, sign_up
+
+    sign_up(client, "planted@example.com", newsletter)
+    run_worker()
+    planted = SessionStore()
+    planted["seen"] = True
+    planted.create()
+    client.cookies["sessionid"] = planted.session_key
+    assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303
+    assert client.cookies["sessionid"].value != planted.session_key
+    attacker = Client()
+    attacker.cookies["sessionid"] = planted.session_key
+    assert attacker.get("/preferences/edit/").status_code != 200
