@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,28 @@ def write_figures(name: str, goal: str, rows: list[dict[str, Any]], **extra: Any
     target = BENCH_DIR / f"{name}.json"
     target.write_text(json.dumps({"goal": goal, "rows": rows, **extra}, indent=2) + "\n")
     return target
+
+
+def cpu_seconds(classify: Callable[[int, str], str | None]) -> Counter[str]:
+    """The CPU time (user + system, seconds) every running process has used
+    so far, summed by the role `classify(pid, command line)` names (None: not
+    counted), read from /proc: what a bench's processes spent, side by side."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: Counter[str] = Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        role = classify(int(entry.name), command)
+        if role is not None:
+            # Fields after the command's ")": utime and stime are the 12th and 13th.
+            fields = stat.rsplit(")", 1)[1].split()
+            used[role] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def percentile(values: list[float], share: float) -> float:

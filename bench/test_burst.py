@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.figures import BENCH_DIR, emulator_process, percentile, row, write_figures
+from bench.figures import BENCH_DIR, cpu_seconds, emulator_process, percentile, row, write_figures
 from bench.server import ROOT, Served, fetch, postgres_reachable, site_server, throwaway_postgres
 from tests.acs_support import CLIENT_ID, CLIENT_SECRET, EVENTS, ORGANIZATION, TRANSACTIONAL_API, Emulator
 
@@ -187,6 +187,21 @@ async def arrive(port: int, arrivals: list[tuple[str, bytes]]) -> list[tuple[str
     return await asyncio.gather(*(one(i, kind, request) for i, (kind, request) in enumerate(arrivals)))
 
 
+def role_of(pid: int, command: str) -> str | None:
+    """Which part of the bench a process is, for the CPU each spent."""
+    if pid == os.getpid():
+        return "generator"
+    if "signup_site.wsgi:application" in command:
+        return "site (gunicorn)"
+    if "gunicorn signup_site.wsgi -b" in command:
+        return "Campaign emulator"
+    if "manage.py worker" in command:
+        return "worker"
+    if command.startswith("postgres"):
+        return "PostgreSQL"
+    return None
+
+
 def peak_per_second(log: list[dict[str, Any]]) -> int:
     seconds = Counter(int(entry["at"]) for entry in log if entry.get("status") != 429)
     return max(seconds.values(), default=0)
@@ -206,16 +221,18 @@ def test_a_burst_of_sign_ups_and_confirmations() -> None:
         arrivals = requests_for(site, json.loads(paths_file.read_text()))
         paths_file.unlink()
         with worker(site, BENCH_DIR / "burst-worker.log"):
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), cpu_seconds(role_of)
             results = asyncio.run(arrive(site.port, arrivals))
             answered = time.monotonic() - started
+            cpu = cpu_seconds(role_of)
+            cpu.subtract(cpu_before)
             print(f"\n[bench] burst answered in {answered:.1f} s: {dict(Counter(r[:2] for r in results))}")
             while unfinished(database_url) and time.monotonic() - started < DRAIN_LIMIT_SECONDS:
                 time.sleep(1)
             drained = time.monotonic() - started
             left = unfinished(database_url)
         log = emulator.log("acs")
-    figures = burst_figures(results, log, answered, drained, left, database)
+    figures = burst_figures(results, log, answered, drained, left, database) + cpu_figures(cpu, answered)
     assert len(results) == 2 * BURST  # the bench ran; the figures are reported, not judged here
     write_figures(
         "burst", "Issue 15 goal 5: a burst answered without error; the outbox drains under 429s", figures
@@ -285,4 +302,19 @@ def burst_figures(
         row("burst: Campaign calls accepted in the busiest second", peak_per_second(log), "calls"),
         row("burst: Campaign calls refused 429", refused, "calls"),
         row("burst: changes and requests left undelivered", left, "items", "0", left == 0),
+    ]
+
+
+def cpu_figures(cpu: Counter[str], answered: float) -> list[dict[str, Any]]:
+    """What each part spent of the CPU while the burst was being answered:
+    where the machine's time went, and so what limits the answers."""
+    available = answered * (os.cpu_count() or 1)
+    print(
+        f"\n[bench] CPU while answering ({answered:.0f} s x {os.cpu_count()} cores = {available:.0f} s): "
+        + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in cpu.most_common())
+    )
+    rows = [row("burst: CPU available while answering (cores x time)", available, "CPU s")]
+    return rows + [
+        row(f"burst: CPU used while answering, {role}", seconds, "CPU s")
+        for role, seconds in cpu.most_common()
     ]
