@@ -1,6 +1,7 @@
 """What every bench module shares: where its figures go (`var/bench/<name>.json`,
 in one shape that `bench/report.py` combines), percentiles, the floor view,
-and the ACS emulator in a process of its own.
+the ACS emulator and the worker, each in a process of its own, and the CPU
+each process spent.
 
 The shape: `{"goal": "...", "rows": [{"name", "value", "unit", "target", "met"}]}`;
 `target` and `met` are null where a figure has no target (it is reported,
@@ -11,21 +12,17 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from bench.server import free_port
-from signup_site.campaign import outbox
+from bench.server import ROOT, free_port
 from signup_site.campaign.models import PendingSignup
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
@@ -44,12 +41,12 @@ def write_figures(name: str, goal: str, rows: list[dict[str, Any]], **extra: Any
     return target
 
 
-def cpu_seconds(classify: Callable[[int, str], str | None]) -> Counter[str]:
+def cpu_seconds(classify: Callable[[int, str], str | None]) -> dict[str, float]:
     """The CPU time (user + system, seconds) every running process has used
     so far, summed by the role `classify(pid, command line)` names (None: not
     counted), read from /proc: what a bench's processes spent, side by side."""
     ticks = os.sysconf("SC_CLK_TCK")
-    used: Counter[str] = Counter()
+    used: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -62,7 +59,7 @@ def cpu_seconds(classify: Callable[[int, str], str | None]) -> Counter[str]:
         if role is not None:
             # Fields after the command's ")": utime and stime are the 12th and 13th.
             fields = stat.rsplit(")", 1)[1].split()
-            used[role] += (int(fields[11]) + int(fields[12])) / ticks
+            used[role] = used.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return used
 
 
@@ -144,28 +141,43 @@ def emulator_process(threads: int = 64) -> Iterator[Site]:
         server.wait(timeout=30)
 
 
+def acs_settings(emulator_url: str) -> dict[str, str]:
+    """The settings that point a process of the site at the ACS emulator at `emulator_url`."""
+    from tests.acs_support import CLIENT_ID, CLIENT_SECRET, EVENTS, ORGANIZATION, TRANSACTIONAL_API
+
+    return {
+        "CAMPAIGN_BACKEND": "acs",
+        "ACS_API_URL": f"{emulator_url}/emulator/acs",
+        "ACS_IMS_URL": f"{emulator_url}/emulator",
+        "ACS_ORGANIZATION": ORGANIZATION,
+        "ACS_TRANSACTIONAL_API": TRANSACTIONAL_API,
+        "ACS_CLIENT_ID": CLIENT_ID,
+        "ACS_CLIENT_SECRET": CLIENT_SECRET,
+        "ACS_EVENTS": EVENTS,
+        # The site's own emails (the confirmation request) are built and
+        # dropped: the console backend would have the worker print thousands.
+        "EMAIL_URL": "dummy://",
+    }
+
+
 @contextmanager
-def worker_running(slots: int) -> Iterator[Counter[str]]:
-    """The outbox worker, draining in a thread while the rounds run."""
-    stop = threading.Event()
-    passes: Counter[str] = Counter()
-
-    def run() -> None:
+def worker_process(env: dict[str, str], slots: int, log: Path) -> Iterator[None]:
+    """`manage.py worker --slots N` in a process of its own, as production
+    runs it (at the worker's own niceness), in `env` (its database and
+    settings); its output to `log`. Stopped, and waited for, at the end."""
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
+            [sys.executable, str(ROOT / "manage.py"), "worker", "--slots", str(slots)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            while not stop.is_set():
-                passes["steps"] += outbox.deliver_all(slots=slots)
-                passes["passes"] += 1
-                stop.wait(0.02)
+            yield
         finally:
-            connection.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield passes
-    finally:
-        stop.set()
-        thread.join(timeout=120)
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def taken_in(email: str) -> PendingSignup:

@@ -38,9 +38,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.figures import BENCH_DIR, cpu_seconds, emulator_process, percentile, row, write_figures
+from bench.figures import (
+    BENCH_DIR,
+    acs_settings,
+    cpu_seconds,
+    emulator_process,
+    percentile,
+    row,
+    worker_process,
+    write_figures,
+)
 from bench.server import ROOT, Served, fetch, postgres_reachable, site_server, throwaway_postgres
-from tests.acs_support import CLIENT_ID, CLIENT_SECRET, EVENTS, ORGANIZATION, TRANSACTIONAL_API, Emulator
+from tests.acs_support import Emulator
 
 BURST = int(os.environ.get("BENCH_BURST", "5000"))
 SECONDS = float(os.environ.get("BENCH_BURST_SECONDS", "60"))
@@ -85,22 +94,6 @@ def unfinished(database_url: str) -> int:
         return int(found[0]) if found else 0
 
 
-def acs_settings(emulator_url: str) -> dict[str, str]:
-    return {
-        "CAMPAIGN_BACKEND": "acs",
-        "ACS_API_URL": f"{emulator_url}/emulator/acs",
-        "ACS_IMS_URL": f"{emulator_url}/emulator",
-        "ACS_ORGANIZATION": ORGANIZATION,
-        "ACS_TRANSACTIONAL_API": TRANSACTIONAL_API,
-        "ACS_CLIENT_ID": CLIENT_ID,
-        "ACS_CLIENT_SECRET": CLIENT_SECRET,
-        "ACS_EVENTS": EVENTS,
-        # The site's own emails (the confirmation request) are built and
-        # dropped: the console backend would have the worker print thousands.
-        "EMAIL_URL": "dummy://",
-    }
-
-
 def launch_recipients(out: Path) -> Any:
     def prepare(site: Served) -> None:
         subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
@@ -111,23 +104,6 @@ def launch_recipients(out: Path) -> Any:
         )
 
     return prepare
-
-
-@contextmanager
-def worker(site: Served, log: Path) -> Iterator[None]:
-    with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter, fixed arguments)
-            [sys.executable, str(ROOT / "manage.py"), "worker", "--slots", str(WORKER_SLOTS)],
-            cwd=ROOT,
-            env=site.env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield
-        finally:
-            process.terminate()
-            process.wait(timeout=60)
 
 
 def requests_for(site: Served, confirm_paths: list[str]) -> list[tuple[str, bytes]]:
@@ -220,12 +196,13 @@ def test_a_burst_of_sign_ups_and_confirmations() -> None:
         emulator.knobs(rate_limit={"calls": RATE, "seconds": 1, "retry_after": 1})
         arrivals = requests_for(site, json.loads(paths_file.read_text()))
         paths_file.unlink()
-        with worker(site, BENCH_DIR / "burst-worker.log"):
+        with worker_process(site.env, WORKER_SLOTS, BENCH_DIR / "burst-worker.log"):
             started, cpu_before = time.monotonic(), cpu_seconds(role_of)
             results = asyncio.run(arrive(site.port, arrivals))
             answered = time.monotonic() - started
-            cpu = cpu_seconds(role_of)
-            cpu.subtract(cpu_before)
+            cpu = {
+                role: seconds - cpu_before.get(role, 0.0) for role, seconds in cpu_seconds(role_of).items()
+            }
             print(f"\n[bench] burst answered in {answered:.1f} s: {dict(Counter(r[:2] for r in results))}")
             while unfinished(database_url) and time.monotonic() - started < DRAIN_LIMIT_SECONDS:
                 time.sleep(1)
@@ -305,16 +282,16 @@ def burst_figures(
     ]
 
 
-def cpu_figures(cpu: Counter[str], answered: float) -> list[dict[str, Any]]:
+def cpu_figures(cpu: dict[str, float], answered: float) -> list[dict[str, Any]]:
     """What each part spent of the CPU while the burst was being answered:
     where the machine's time went, and so what limits the answers."""
     available = answered * (os.cpu_count() or 1)
+    spent = sorted(cpu.items(), key=lambda item: -item[1])
     print(
         f"\n[bench] CPU while answering ({answered:.0f} s x {os.cpu_count()} cores = {available:.0f} s): "
-        + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in cpu.most_common())
+        + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in spent)
     )
     rows = [row("burst: CPU available while answering (cores x time)", available, "CPU s")]
     return rows + [
-        row(f"burst: CPU used while answering, {role}", seconds, "CPU s")
-        for role, seconds in cpu.most_common()
+        row(f"burst: CPU used while answering, {role}", seconds, "CPU s") for role, seconds in spent
     ]
