@@ -343,3 +343,35 @@ def test_a_slot_busy_with_changes_asks_for_requests_taken_in_once_a_second(
 
     assert outbox.deliver_all(slots=1) == 11
     assert order.index("request") <= 3, order  # within about a second: after change 0 and 1 (1.2 s)
+
+
+def test_the_workers_drain_waits_for_a_change_due_within_seconds_and_not_longer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A change held for a 429's Retry-After (a second, say) is delivered by
+    the drain already running, not after another wake-up and poll; one due
+    in minutes ends the drain (the task's wake-up brings it)."""
+    monkeypatch.setattr("signup_site.campaign.delivery.apply", lambda change: None)
+    soon, later = queue(person("soon@example.com"))[0], queue(person("later@example.com"))[0]
+    Change.objects.filter(pk=soon.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=0.3))
+    Change.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+
+    assert outbox.deliver_all(slots=1) == 0  # not due yet: a plain pass ends at once
+    assert outbox.deliver_all(slots=1, linger=True) == 1
+    assert statuses(Change.objects.filter(pk__in=[soon.pk, later.pk])) == [
+        Change.Status.DONE,
+        Change.Status.PENDING,
+    ]
+
+
+def test_the_worker_task_lingers_and_a_direct_pass_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bool] = []
+
+    def deliver_all(linger: bool = False) -> int:
+        calls.append(linger)
+        return 0
+
+    monkeypatch.setattr(outbox, "deliver_all", deliver_all)
+    monkeypatch.setattr("signup_site.campaign.fanout.spread_wake_up", lambda task, slots: False)
+    outbox.deliver_changes.call()
+    assert calls == [True]

@@ -165,9 +165,10 @@ def test_a_session_the_browser_came_with_gets_a_new_key_on_confirming(
     planted = SessionStore()
     planted["seen"] = True
     planted.create()
-    client.cookies["sessionid"] = planted.session_key
+    key = str(planted.session_key)
+    client.cookies["sessionid"] = key
     assert client.post(link_in(mail.outbox[-1], "/confirm/")).status_code == 303
-    assert client.cookies["sessionid"].value != planted.session_key
+    assert client.cookies["sessionid"].value != key
     attacker = Client()
-    attacker.cookies["sessionid"] = planted.session_key
+    attacker.cookies["sessionid"] = key
     assert attacker.get("/preferences/edit/").status_code != 200

@@ -85,9 +85,10 @@ def handle_inbound(kind: InboundRequest.Kind, handler: InboundHandler) -> None:
 @task
 def deliver_changes() -> int:
     """The worker's task (`manage.py worker`): deliver every due change,
-    with other worker processes called in for a backlog (see `fanout`)."""
+    with other worker processes called in for a backlog (see `fanout`), and
+    waiting for what comes due soon rather than ending (`fanout.due_soon`)."""
     fanout.spread_wake_up(deliver_changes, campaign_config().outbox.delivery_slots)
-    return deliver_all()
+    return deliver_all(linger=True)
 
 
 def _enqueue_now() -> None:
@@ -273,17 +274,20 @@ def _deliver(change: Change) -> None:
         )
 
 
-def deliver_all(limit: int = 10_000, slots: int | None = None) -> int:
+def deliver_all(limit: int = 10_000, slots: int | None = None, *, linger: bool = False) -> int:
     """Act on the requests taken in, then deliver everything that is due now
     (what those requests queue included), in `slots` at once (default:
-    OUTBOX_DELIVERY_SLOTS); the number of steps attempted.
+    OUTBOX_DELIVERY_SLOTS); the number of steps attempted. With `linger`,
+    also what comes due within `fanout.LINGER_SECONDS` of running out.
 
     Called inside a transaction, it works in that one slot alone: other
     connections could not see what the transaction has not committed.
     """
     release_stale_claims()
     slots = 1 if connection.in_atomic_block else slots or campaign_config().outbox.delivery_slots
-    return run_in_slots(deliver_one, slots, limit, first=take_in_one)
+    return run_in_slots(
+        deliver_one, slots, limit, first=take_in_one, soon=fanout.due_soon if linger else None
+    )
 
 
 def sweep(now: datetime | None = None) -> int:

@@ -19,7 +19,7 @@ email waited for it, over a minute in the bench.
 import logging
 import threading
 from collections.abc import Callable
-from time import monotonic
+from time import monotonic, sleep
 
 from django.db import connection
 
@@ -30,11 +30,17 @@ FIRST_EVERY_SECONDS = 1.0
 
 
 def run_in_slots(
-    step: Callable[[], bool], slots: int, limit: int, first: Callable[[], bool] | None = None
+    step: Callable[[], bool],
+    slots: int,
+    limit: int,
+    first: Callable[[], bool] | None = None,
+    soon: Callable[[], float | None] | None = None,
 ) -> int:
     """Run `step` in `slots` threads at once, at most `limit` times in all
     (each slot runs `first`, when given, until it answers False, then `step`);
-    how many times they did something (answered True).
+    how many times they did something (answered True). A slot that finds
+    nothing to do asks `soon`, when given, how long until there is: it
+    waits that long and goes on, or ends when `soon` answers None.
 
     A slot that crashes ends alone, logged (the step puts its claim back);
     the others go on."""
@@ -53,7 +59,12 @@ def run_in_slots(
                 current, asked = first, monotonic()
             while not current():
                 if current is step:
-                    return
+                    wait = soon() if soon is not None else None
+                    if wait is None:
+                        return
+                    sleep(wait)
+                    current, asked = first or step, monotonic()
+                    continue
                 current = step
             counts[slot] += 1
 
