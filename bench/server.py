@@ -1,6 +1,6 @@
 """The site as production runs it, for the benches that measure it over HTTP
-(bench/test_page_floor.py, bench/test_burst.py): gunicorn, 2 workers, DEBUG
-off, hashed static files served by WhiteNoise, a database migrated and
+(bench/test_page_floor.py, bench/test_burst.py): gunicorn (2 workers, or
+gunicorn.conf.py's number), DEBUG off, hashed static files served by WhiteNoise, a database migrated and
 seeded in a temporary directory (or a throwaway PostgreSQL database), the
 abuse limits lifted (every request comes from 127.0.0.1).
 """
@@ -96,11 +96,15 @@ class Served:
 
 @contextmanager
 def site_server(
-    database_url: str, extra: dict[str, str] | None = None, prepare: Callable[[Served], None] | None = None
+    database_url: str,
+    extra: dict[str, str] | None = None,
+    prepare: Callable[[Served], None] | None = None,
+    workers: int | None = 2,
 ) -> Iterator[Served]:
     """gunicorn serving the site on a free port, over a migrated, seeded
     database; `extra` settings beside the bench's, `prepare` run on the
-    database before the server starts."""
+    database before the server starts; `workers` gunicorn workers (None:
+    as gunicorn.conf.py, production's settings, says)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-site-") as workdir:
         site = Served(port, site_environment(database_url, port, Path(workdir) / "static") | (extra or {}))
@@ -108,7 +112,8 @@ def site_server(
             site.manage(*command, "-v", "0")
         if prepare is not None:
             prepare(site)
-        gunicorn = [sys.executable, "-m", "gunicorn", "signup_site.wsgi:application", "--workers", "2"]
+        gunicorn = [sys.executable, "-m", "gunicorn", "signup_site.wsgi:application"]
+        gunicorn += ["--workers", str(workers)] if workers else []
         server = subprocess.Popen(  # noqa: S603 (our own command line)
             [*gunicorn, "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning"],
             cwd=ROOT,

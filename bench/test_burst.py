@@ -1,7 +1,8 @@
 """`make bench`, issue 15 goal 5: a burst. BENCH_BURST sign-up POSTs and as
 many confirmation POSTs (default 5,000 of each, the goal) arrive over
 BENCH_BURST_SECONDS (default 60), evenly spaced, alternating, at the site as
-production runs it (bench/server.py: gunicorn, 2 workers, DEBUG off), on
+production runs it (bench/server.py: gunicorn with gunicorn.conf.py's (2 x cores) + 1
+workers, DEBUG off), on
 PostgreSQL when BENCH_DATABASE_URL answers, else SQLite. The confirmations
 are a launch email's recipients: BENCH_BURST people signed up before the
 burst through the site's own code (bench/burst_people.py), whose links are
@@ -26,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+import runpy
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +60,8 @@ RATE = int(os.environ.get("BENCH_BURST_RATE", "50"))
 # being the limit itself (4 slots deliver about 20 calls a second here).
 WORKER_SLOTS = int(os.environ.get("BENCH_BURST_SLOTS", "16"))
 TIMEOUT = 60.0
+# As production runs the site: gunicorn.conf.py's number of workers.
+WEB_WORKERS = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"]
 DRAIN_LIMIT_SECONDS = float(os.environ.get("BENCH_BURST_DRAIN_LIMIT", "1200"))
 SUCCESS = {"signup": 302, "confirm": 303}  # a confirmation answers 303 to its result page
 
@@ -189,7 +193,9 @@ def test_a_burst_of_sign_ups_and_confirmations() -> None:
     with (
         bench_database() as (database_url, database),
         emulator_process() as campaign,
-        site_server(database_url, acs_settings(campaign.url), launch_recipients(paths_file)) as site,
+        site_server(
+            database_url, acs_settings(campaign.url), launch_recipients(paths_file), workers=None
+        ) as site,
     ):
         emulator = Emulator(campaign.url)
         emulator.reset()
@@ -235,7 +241,7 @@ def burst_figures(
     accepted = sum(1 for entry in log if entry.get("status") != 429)
     refused = len(log) - accepted
     drain_rate = accepted / drained
-    where = f"{database}, gunicorn 2 workers"
+    where = f"{database}, gunicorn {WEB_WORKERS} workers (gunicorn.conf.py)"
     print(
         f"\n[bench] burst on {where}: {BURST} sign-ups + {BURST} confirmations "
         f"scheduled over {SECONDS:.0f} s, "
