@@ -1,8 +1,8 @@
 """`make bench`, issue 15 goal 5: a burst. BENCH_BURST sign-up POSTs and as
 many confirmation POSTs (default 5,000 of each, the goal) arrive over
 BENCH_BURST_SECONDS (default 60), evenly spaced, alternating, at the site as
-production runs it (bench/server.py: gunicorn with gunicorn.conf.py's (2 x cores) + 1
-workers, DEBUG off), on
+production runs it (bench/server.py: gunicorn with gunicorn.conf.py's workers (one per
+core), DEBUG off), on
 PostgreSQL when BENCH_DATABASE_URL answers, else SQLite. The confirmations
 are a launch email's recipients: BENCH_BURST people signed up before the
 burst through the site's own code (bench/burst_people.py), whose links are

@@ -9,9 +9,9 @@ import pytest
 CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
-def test_workers_follow_gunicorns_advice_unless_web_concurrency_says(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_worker_per_core_unless_web_concurrency_says(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
-    assert runpy.run_path(str(CONFIG))["workers"] == 2 * multiprocessing.cpu_count() + 1
+    assert runpy.run_path(str(CONFIG))["workers"] == multiprocessing.cpu_count()
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert runpy.run_path(str(CONFIG))["workers"] == 3
 
