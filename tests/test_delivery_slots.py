@@ -375,3 +375,17 @@ def test_the_worker_task_lingers_and_a_direct_pass_does_not(monkeypatch: pytest.
     monkeypatch.setattr("signup_site.campaign.fanout.spread_wake_up", lambda task, slots: False)
     outbox.deliver_changes.call()
     assert calls == [True]
+
+
+def test_a_drain_waits_for_changes_due_soon_only_while_it_is_young(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker asked to stop lets its drain finish: one that always found a
+    change due within seconds (Campaign down, retries coming round) would
+    never finish, so past LINGER_PASS_SECONDS a drain ends as before."""
+    from signup_site.campaign import fanout
+
+    monkeypatch.setattr("signup_site.campaign.delivery.apply", lambda change: None)
+    monkeypatch.setattr(fanout, "LINGER_PASS_SECONDS", 0.0, raising=False)
+    soon = queue(person("soon@example.com"))[0]
+    Change.objects.filter(pk=soon.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=0.3))
+
+    assert outbox.deliver_all(slots=1, linger=True) == 0

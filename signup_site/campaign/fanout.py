@@ -19,6 +19,9 @@ be taken (READY): that one brings the next process already, so wake-ups do
 not pile up.
 """
 
+from collections.abc import Callable
+from time import monotonic
+
 from django.db.models import Min
 from django.tasks import Task
 from django.utils import timezone
@@ -69,6 +72,18 @@ def _waiting(wake_up: Task[[], int]) -> bool:
 # (a second, say), and ending meant a second more for the task's wake-up
 # and the worker's poll, each time: half of Campaign's rate lost.
 LINGER_SECONDS = 5.0
+# A drain waits so only while it is younger than this: a worker asked to
+# stop lets its task finish, and one that always found a change due within
+# seconds (Campaign down, the retries coming round) never finished; `make
+# bench` saw a worker ignore SIGTERM for a minute. After this the drain ends
+# as before, and the changes' own wake-ups start the next one.
+LINGER_PASS_SECONDS = 20.0
+
+
+def lingering() -> Callable[[], float | None]:
+    """`due_soon`, for a drain starting now: None once it is LINGER_PASS_SECONDS old."""
+    started = monotonic()
+    return lambda: due_soon() if monotonic() - started < LINGER_PASS_SECONDS else None
 
 
 def due_soon() -> float | None:

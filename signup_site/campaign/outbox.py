@@ -286,7 +286,7 @@ def deliver_all(limit: int = 10_000, slots: int | None = None, *, linger: bool =
     release_stale_claims()
     slots = 1 if connection.in_atomic_block else slots or campaign_config().outbox.delivery_slots
     return run_in_slots(
-        deliver_one, slots, limit, first=take_in_one, soon=fanout.due_soon if linger else None
+        deliver_one, slots, limit, first=take_in_one, soon=fanout.lingering() if linger else None
     )
 
 
