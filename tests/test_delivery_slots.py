@@ -8,10 +8,14 @@ The slots use connections of their own, so these tests commit
 (`transaction=True`); the suite runs them on SQLite and on PostgreSQL.
 """
 
+import os
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -280,16 +284,11 @@ def test_a_pass_asks_for_requests_taken_in_once_not_before_every_change(
 
 @pytest.mark.parametrize(("flag", "setting", "expected"), [(["--nice", "7"], "0", 7), ([], "5", 5)])
 def test_the_worker_yields_the_cpu_at_the_niceness_it_is_asked_for(
-    tmp_path: pytest.TempPathFactory, flag: list[str], setting: str, expected: int
+    tmp_path: Path, flag: list[str], setting: str, expected: int
 ) -> None:
     """On a machine it shares with the web server, the worker runs at a lower
     priority (`--nice`, else OUTBOX_WORKER_NICE), so a burst's pages are
     answered first and the outbox drains in the time they leave."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     from tests.helpers import wait_until
 
     root = Path(__file__).resolve().parent.parent
