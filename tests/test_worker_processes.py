@@ -32,15 +32,10 @@ from signup_site.campaign.addresses import person_key
 from signup_site.campaign.management.commands.worker import _child_commands
 from signup_site.campaign.models import Change, Subscriber
 from tests.acs_support import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    EVENTS,
-    ORGANIZATION,
-    TRANSACTIONAL_API,
     Emulator,
     use_acs_emulator,
 )
-from tests.helpers import database_url
+from tests.test_durability import worker_env as durability_worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -183,20 +178,7 @@ def slow_campaign(live_server: Any, settings: Any) -> Emulator:
 
 
 def worker_env(live_server: Any) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CAMPAIGN_BACKEND": "acs",
-        "ACS_API_URL": f"{live_server.url}/emulator/acs",
-        "ACS_IMS_URL": f"{live_server.url}/emulator",
-        "ACS_ORGANIZATION": ORGANIZATION,
-        "ACS_TRANSACTIONAL_API": TRANSACTIONAL_API,
-        "ACS_CLIENT_ID": CLIENT_ID,
-        "ACS_CLIENT_SECRET": CLIENT_SECRET,
-        "ACS_EVENTS": EVENTS,
-        "SITE_URL": live_server.url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    return durability_worker_env(live_server, PYTHONUNBUFFERED="1")
 
 
 ONE_SLOT_EACH = ["--slots", "1", "--interval", "0.1", "--no-reload", "--no-startup-delay"]
